@@ -1,0 +1,60 @@
+#include "daemon/engine/dedup.h"
+
+#include <cstring>
+
+namespace slamon::engine {
+namespace {
+
+// The 64-bit finaliser of SplitMix64: a bijection that spreads every input
+// bit over the output.
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+void Absorb(absl::string_view s, uint64_t& h1, uint64_t& h2) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    h1 = Mix(h1 ^ word);
+    h2 = Mix(h2 + word * 0x9e3779b97f4a7c15ULL);
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  // The length is absorbed so that ("ab", "c") and ("a", "bc") differ.
+  h1 = Mix(h1 ^ tail ^ (static_cast<uint64_t>(s.size()) << 56));
+  h2 = Mix(h2 + (tail ^ s.size()) * 0xd6e8feb86659fd93ULL);
+}
+
+}  // namespace
+
+Fingerprint FingerprintOf(absl::string_view a, absl::string_view b) {
+  uint64_t h1 = 0x243f6a8885a308d3ULL, h2 = 0x13198a2e03707344ULL;
+  Absorb(a, h1, h2);
+  Absorb(b, h1, h2);
+  return {Mix(h1 ^ h2), h2};
+}
+
+bool DedupIndex::Insert(absl::string_view source, absl::string_view event_id, absl::Time now) {
+  const Fingerprint f = FingerprintOf(source, event_id);
+  if (!set_.insert(f).second) return false;
+  order_.emplace_back(now, f);
+  if (set_.size() > max_entries_) EvictOldest();
+  return true;
+}
+
+void DedupIndex::EvictOldest() {
+  set_.erase(order_.front().second);
+  order_.pop_front();
+}
+
+void DedupIndex::Expire(absl::Time now) {
+  while (!order_.empty() && order_.front().first + window_ <= now) EvictOldest();
+}
+
+}  // namespace slamon::engine

@@ -1,0 +1,53 @@
+// Remembers (source, event_id) pairs for a while so that a retried event is
+// counted once. Stores a 128-bit fingerprint, not the strings: fixed memory
+// per entry, no allocation per event, and stable across processes so that it
+// can be persisted.
+#ifndef SLAMON_DAEMON_ENGINE_DEDUP_H_
+#define SLAMON_DAEMON_ENGINE_DEDUP_H_
+
+#include <cstdint>
+#include <deque>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace slamon::engine {
+
+struct Fingerprint {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  bool operator==(const Fingerprint&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Fingerprint& f) {
+    return H::combine(std::move(h), f.lo);  // already uniformly mixed
+  }
+};
+
+// A deterministic 128-bit hash of two strings (not cryptographic).
+Fingerprint FingerprintOf(absl::string_view a, absl::string_view b);
+
+class DedupIndex {
+ public:
+  // Entries are forgotten `window` after they were first seen (daemon time),
+  // or earlier, oldest first, when more than `max_entries` are held.
+  DedupIndex(absl::Duration window, size_t max_entries)
+      : window_(window), max_entries_(max_entries) {}
+
+  // True if the pair was new (and is now remembered).
+  bool Insert(absl::string_view source, absl::string_view event_id, absl::Time now);
+  void Expire(absl::Time now);
+  size_t size() const { return set_.size(); }
+
+ private:
+  void EvictOldest();
+
+  absl::Duration window_;
+  size_t max_entries_;
+  absl::flat_hash_set<Fingerprint> set_;
+  std::deque<std::pair<absl::Time, Fingerprint>> order_;
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_DEDUP_H_

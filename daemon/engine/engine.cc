@@ -1,0 +1,139 @@
+#include "daemon/engine/engine.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "common/check.h"
+#include "daemon/engine/shard.h"
+
+namespace slamon::engine {
+
+struct Engine::Slot {
+  Slot(const EngineOptions& options, int count) : shard(options, count) {}
+  std::mutex mu;
+  Shard shard;
+};
+
+HealthSnapshot& HealthSnapshot::operator+=(const HealthSnapshot& other) {
+  events_received += other.events_received;
+  records_received += other.records_received;
+  accepted += other.accepted;
+  duplicates += other.duplicates;
+  for (int i = 0; i < kRejectReasonCount; ++i) rejected[i] += other.rejected[i];
+  open_contacts += other.open_contacts;
+  pending_events += other.pending_events;
+  dedup_entries += other.dedup_entries;
+  return *this;
+}
+
+void AddObjectiveBounds(const PolicySet& policies, EngineOptions* options) {
+  std::vector<double>& bounds = options->wait_buckets;
+  for (const Policy& p : policies.policies()) {
+    for (const Objective& o : p.objectives) {
+      if (o.kind != ObjectiveKind::kAnswer) continue;
+      bounds.push_back(absl::ToDoubleSeconds(o.threshold));
+      if (o.short_abandon > absl::ZeroDuration()) {
+        bounds.push_back(absl::ToDoubleSeconds(o.short_abandon));
+      }
+    }
+  }
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+}
+
+Engine::Engine(EngineOptions options, std::shared_ptr<const PolicySet> policies)
+    : options_(std::move(options)), policies_(std::move(policies)) {
+  SLAMON_CHECK(policies_ != nullptr);
+  SLAMON_CHECK(options_.shards > 0);
+  SLAMON_CHECK(std::is_sorted(options_.wait_buckets.begin(), options_.wait_buckets.end()));
+  generations_.push_back(policies_);
+  for (int i = 0; i < options_.shards; ++i) {
+    slots_.push_back(std::make_unique<Slot>(options_, options_.shards));
+  }
+}
+
+Engine::~Engine() = default;
+
+size_t Engine::ShardOf(absl::string_view source, absl::string_view contact_id) const {
+  const size_t h = absl::Hash<std::pair<absl::string_view, absl::string_view>>{}({source, contact_id});
+  return h % slots_.size();
+}
+
+std::shared_ptr<const PolicySet> Engine::policies() const {
+  std::lock_guard lock(policies_mu_);
+  return policies_;
+}
+
+void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord> records,
+                   absl::Time now, std::span<ItemResult> results) {
+  SLAMON_CHECK(results.size() == events.size() + records.size());
+  const std::shared_ptr<const PolicySet> policies = this->policies();
+  // Group by shard so that each shard's lock is taken once per batch, and
+  // keep each shard's items in batch order.
+  std::vector<uint32_t> shard_of(results.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    shard_of[i] = static_cast<uint32_t>(ShardOf(events[i].source, events[i].contact_id));
+  }
+  for (size_t j = 0; j < records.size(); ++j) {
+    shard_of[events.size() + j] =
+        static_cast<uint32_t>(ShardOf(records[j].source, records[j].contact_id));
+  }
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (std::find(shard_of.begin(), shard_of.end(), s) == shard_of.end()) continue;
+    Slot& slot = *slots_[s];
+    std::lock_guard lock(slot.mu);
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (shard_of[i] != s) continue;
+      results[i] = i < events.size()
+                       ? slot.shard.Apply(events[i], *policies, now)
+                       : slot.shard.ApplyRecord(records[i - events.size()], *policies, now);
+    }
+  }
+}
+
+ItemResult Engine::ApplyOne(const Event& event, absl::Time now) {
+  ItemResult result;
+  Apply(std::span(&event, 1), {}, now, std::span(&result, 1));
+  return result;
+}
+
+void Engine::Tick(absl::Time now) {
+  for (auto& slot : slots_) {
+    std::lock_guard lock(slot->mu);
+    slot->shard.Tick(now);
+  }
+}
+
+void Engine::SetPolicies(std::shared_ptr<const PolicySet> policies) {
+  SLAMON_CHECK(policies != nullptr);
+  {
+    std::lock_guard lock(policies_mu_);
+    policies_ = policies;
+    generations_.push_back(policies);
+  }
+  for (auto& slot : slots_) {
+    std::lock_guard lock(slot->mu);
+    slot->shard.Repoint(*policies);
+  }
+}
+
+EngineSnapshot Engine::Snapshot(absl::Time now) const {
+  absl::flat_hash_map<QueueKey, QueueSnapshot> merged;
+  EngineSnapshot snapshot;
+  snapshot.taken_at = now;
+  for (const auto& slot : slots_) {
+    std::lock_guard lock(slot->mu);
+    slot->shard.Collect(now, merged, snapshot.health);
+  }
+  snapshot.queues.reserve(merged.size());
+  for (auto& [key, q] : merged) snapshot.queues.push_back(std::move(q));
+  std::sort(snapshot.queues.begin(), snapshot.queues.end(),
+            [](const QueueSnapshot& a, const QueueSnapshot& b) {
+              return std::tie(a.key.queue, a.key.channel, a.key.policy) <
+                     std::tie(b.key.queue, b.key.channel, b.key.policy);
+            });
+  return snapshot;
+}
+
+}  // namespace slamon::engine

@@ -1,0 +1,93 @@
+// The streaming SLA engine: a pure library. It does no I/O and reads no
+// clock: every call that depends on time is handed `now`.
+//
+// Contacts are sharded by (source, contact_id); each shard has its own lock
+// and its own per-queue aggregates, merged only when a snapshot is taken, so
+// that ingest threads do not contend on one lock.
+#ifndef SLAMON_DAEMON_ENGINE_ENGINE_H_
+#define SLAMON_DAEMON_ENGINE_ENGINE_H_
+
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "daemon/engine/event.h"
+#include "daemon/engine/policy.h"
+#include "daemon/engine/result.h"
+#include "daemon/engine/snapshot.h"
+#include "daemon/engine/windows.h"
+
+namespace slamon::engine {
+
+struct EngineOptions {
+  // How long an event may wait (daemon time) for an earlier event of its
+  // contact, such as its ARRIVED, before it is rejected.
+  absl::Duration reorder_allowance = absl::Seconds(5);
+  // Events stamped further ahead of the daemon clock are rejected.
+  absl::Duration future_tolerance = absl::Minutes(5);
+  // How long a contact that no longer waits is remembered after its last
+  // event, to accept late events (surveys, resolutions) and re-sent records.
+  absl::Duration contact_retention = absl::Hours(1);
+  // How long event ids are remembered for duplicate detection, and at most
+  // how many (over all shards).
+  absl::Duration dedup_window = absl::Hours(1);
+  size_t dedup_max_entries = 10'000'000;
+  // At most this many events parked for the reorder allowance (all shards).
+  size_t max_pending_events = 1'000'000;
+  int shards = 8;
+  // Histogram bounds in seconds, ascending; configured thresholds are added.
+  std::vector<double> wait_buckets = {1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600,
+                                      1800, 3600, 14400, 86400};
+  std::vector<double> handle_buckets = {30, 60, 120, 180, 240, 300, 420, 600, 900, 1200, 1800,
+                                        3600, 7200};
+  WindowOptions windows;
+};
+
+// Adds every answer threshold and short-abandon bound of `policies` to
+// options->wait_buckets (sla-semantics §6) and sorts them.
+void AddObjectiveBounds(const PolicySet& policies, EngineOptions* options);
+
+class Shard;
+
+class Engine {
+ public:
+  Engine(EngineOptions options, std::shared_ptr<const PolicySet> policies);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Applies events then records; results[i] belongs to events[i] and
+  // results[events.size() + j] to records[j]. Thread-safe.
+  void Apply(std::span<const Event> events, std::span<const ContactRecord> records,
+             absl::Time now, std::span<ItemResult> results);
+  ItemResult ApplyOne(const Event& event, absl::Time now);
+
+  // Moves windows forward and expires parked events, finished contacts and
+  // old event ids. Call at least every few hundred milliseconds.
+  void Tick(absl::Time now);
+
+  // New contacts match the new policies; open ones keep the version they
+  // matched at arrival.
+  void SetPolicies(std::shared_ptr<const PolicySet> policies);
+
+  EngineSnapshot Snapshot(absl::Time now) const;
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  struct Slot;
+  size_t ShardOf(absl::string_view source, absl::string_view contact_id) const;
+  std::shared_ptr<const PolicySet> policies() const;
+
+  EngineOptions options_;
+  mutable std::mutex policies_mu_;
+  std::shared_ptr<const PolicySet> policies_;
+  // Every policy set ever loaded: contacts point into them.
+  std::vector<std::shared_ptr<const PolicySet>> generations_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_ENGINE_H_

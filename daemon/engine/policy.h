@@ -1,0 +1,99 @@
+// Policies: named sets of objectives, matched first-match against a contact's
+// attributes at arrival (sla-semantics §1). Immutable once built; a reload
+// builds a new PolicySet and open contacts keep the version they matched.
+#ifndef SLAMON_DAEMON_ENGINE_POLICY_H_
+#define SLAMON_DAEMON_ENGINE_POLICY_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "daemon/engine/outcome.h"
+
+namespace slamon::engine {
+
+enum class ObjectiveKind : uint8_t {
+  kAnswer,
+  kAcknowledge,
+  kNextResponse,
+  kPeriodicUpdate,
+  kCallback,
+  kResolution,
+};
+absl::string_view ObjectiveKindName(ObjectiveKind kind);
+std::optional<ObjectiveKind> ObjectiveKindFromName(absl::string_view name);
+
+// Where the warning comes before the threshold: a fraction of it, or a
+// duration before it.
+struct WarnPoint {
+  std::optional<double> fraction;
+  std::optional<absl::Duration> before;
+  // The elapsed time at which the warning fires, or nullopt if none is set.
+  std::optional<absl::Duration> At(absl::Duration threshold) const;
+  bool operator==(const WarnPoint&) const = default;
+};
+
+struct Objective {
+  ObjectiveKind kind = ObjectiveKind::kAnswer;
+  absl::Duration threshold = absl::ZeroDuration();
+  // "calendar" or the name of a business calendar.
+  std::string basis = "calendar";
+  // Target share of contacts within threshold (queue-level objectives).
+  std::optional<double> goal;
+  // answer only: abandons at or under this are "short"; 0 disables.
+  absl::Duration short_abandon = absl::ZeroDuration();
+  Formula formula = Formula::kAbandonsIn;
+  WarnPoint warn;
+  bool pausable = false;
+  bool operator==(const Objective&) const = default;
+};
+
+// Conditions on a contact's arrival attributes; an empty list matches all.
+struct PolicyMatch {
+  std::vector<std::string> queues;
+  std::vector<std::string> channels;
+  std::vector<std::string> categories;
+  std::vector<int32_t> priorities;
+  bool Matches(absl::string_view queue, absl::string_view channel, absl::string_view category,
+               int32_t priority) const;
+  bool operator==(const PolicyMatch&) const = default;
+};
+
+struct Policy {
+  std::string name;
+  // Increases each time a reload changes this policy's definition.
+  uint64_t version = 1;
+  PolicyMatch match;
+  std::vector<Objective> objectives;
+  // Time zone of "today" and of the 30-minute intervals.
+  absl::TimeZone time_zone = absl::UTCTimeZone();
+
+  const Objective* Find(ObjectiveKind kind) const;
+  // Same definition, regardless of version.
+  bool SameDefinition(const Policy& other) const;
+};
+
+class PolicySet {
+ public:
+  explicit PolicySet(std::vector<Policy> policies) : policies_(std::move(policies)) {}
+
+  // The first policy whose match accepts the contact, or nullptr.
+  const Policy* Match(absl::string_view queue, absl::string_view channel,
+                      absl::string_view category, int32_t priority) const;
+  const std::vector<Policy>& policies() const { return policies_; }
+
+  // Gives each policy of `next` the version of its namesake in `previous`,
+  // plus one if its definition changed.
+  static void CarryVersions(const PolicySet& previous, std::vector<Policy>& next);
+
+ private:
+  std::vector<Policy> policies_;
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_POLICY_H_

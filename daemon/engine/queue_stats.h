@@ -1,0 +1,100 @@
+// Everything the engine knows about one (queue, channel, policy) key within
+// one shard. Shards are merged into one view only when a snapshot is taken.
+#ifndef SLAMON_DAEMON_ENGINE_QUEUE_STATS_H_
+#define SLAMON_DAEMON_ENGINE_QUEUE_STATS_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_set.h"
+#include "absl/time/time.h"
+#include "daemon/engine/event.h"
+#include "daemon/engine/outcome.h"
+#include "daemon/engine/policy.h"
+#include "daemon/engine/windows.h"
+
+namespace slamon::engine {
+
+struct QueueKey {
+  std::string queue;
+  std::string channel;
+  std::string policy;  // "" when no policy matched
+  bool operator==(const QueueKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const QueueKey& k) {
+    return H::combine(std::move(h), k.queue, k.channel, k.policy);
+  }
+};
+
+// Volume counters: one per event kind, with transfers split into the queue
+// left (transferred_out) and the queue entered (transferred_in).
+inline constexpr int kTransferredIn = kEventKindCount;
+inline constexpr int kVolumeCount = kEventKindCount + 1;
+absl::string_view VolumeName(int index);
+
+// A cumulative histogram with shared bounds (Prometheus semantics: a value
+// equal to a bound lands in that bound's bucket).
+struct Histogram {
+  std::vector<uint64_t> counts;  // one per bound, plus +Inf
+  double sum = 0;
+  uint64_t count = 0;
+
+  void Observe(const std::vector<double>& bounds, double value);
+  Histogram& operator+=(const Histogram& other);
+};
+
+enum class WaitKind : uint8_t { kAnswered, kAbandoned, kFlowedOut };
+inline constexpr int kWaitKindCount = 3;
+
+// Monotonic totals: what Prometheus counters and histograms export.
+struct QueueTotals {
+  std::array<uint64_t, kVolumeCount> volume{};
+  OutcomeCounts outcomes;
+  std::array<Histogram, kWaitKindCount> wait;
+  Histogram handle;
+  uint64_t resolved = 0;
+  uint64_t resolved_first_contact = 0;
+  uint64_t surveyed = 0;
+  uint64_t csat_top_two = 0;  // scores in the top two points of a 5-point scale
+  double csat_score_sum = 0;  // normalised to a 5-point scale
+
+  QueueTotals& operator+=(const QueueTotals& other);
+};
+
+class QueueStats {
+ public:
+  QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows);
+
+  const QueueKey& key() const { return key_; }
+
+  QueueTotals& totals() { return totals_; }
+  const QueueTotals& totals() const { return totals_; }
+  const Policy* policy() const { return policy_; }
+  void set_policy(const Policy* policy) { policy_ = policy; }
+
+  // A stopped answer clock, attributed to `at`.
+  void RecordAnswer(absl::Time at, AnswerOutcome outcome, absl::Duration wait);
+  void StartWaiting(absl::Time since) { waiting_.insert(since); }
+  void StopWaiting(absl::Time since);
+
+  void Advance(absl::Time now);
+  const RollingWindows& rolling() const { return rolling_; }
+  const PeriodWindows& periods() const { return periods_; }
+  const absl::btree_multiset<absl::Time>& waiting() const { return waiting_; }
+
+ private:
+  QueueKey key_;
+  const Policy* policy_;
+  QueueTotals totals_;
+  RollingWindows rolling_;
+  PeriodWindows periods_;
+  // Segment start of every contact waiting now, oldest first.
+  absl::btree_multiset<absl::Time> waiting_;
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_QUEUE_STATS_H_

@@ -1,0 +1,442 @@
+#include "daemon/engine/shard.h"
+
+#include <algorithm>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/duration.h"
+
+namespace slamon::engine {
+namespace {
+
+using Attempt = Shard::Attempt;
+
+bool IsValidName(absl::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+  });
+}
+
+WaitKind WaitKindOf(AnswerEnd end) {
+  switch (end) {
+    case AnswerEnd::kAnswered: return WaitKind::kAnswered;
+    case AnswerEnd::kAbandoned: return WaitKind::kAbandoned;
+    case AnswerEnd::kFlowedOut: return WaitKind::kFlowedOut;
+  }
+  return WaitKind::kAnswered;
+}
+
+Attempt Applied() { return {Attempt::Kind::kApplied}; }
+Attempt Rejected(RejectReason reason, std::string detail) {
+  return {Attempt::Kind::kRejected, reason, std::move(detail)};
+}
+Attempt NotYet(RejectReason reason, std::string detail) {
+  return {Attempt::Kind::kPark, reason, std::move(detail)};
+}
+
+}  // namespace
+
+size_t Shard::KeyHash::operator()(ContactKeyView k) const {
+  return absl::Hash<std::pair<absl::string_view, absl::string_view>>{}({k.source, k.contact_id});
+}
+
+Shard::Shard(const EngineOptions& options, int shard_count)
+    : options_(options),
+      max_parked_(std::max<size_t>(1, options.max_pending_events / shard_count)),
+      dedup_(options.dedup_window, std::max<size_t>(1, options.dedup_max_entries / shard_count)) {}
+
+ItemResult Shard::Reject(RejectReason reason, std::string detail) {
+  CountRejection(reason);
+  return ItemResult::Rejected(reason, std::move(detail));
+}
+
+ItemResult Shard::Apply(const Event& event, const PolicySet& policies, absl::Time now) {
+  now_ = std::max(now_, now);
+  health_.events_received += 1;
+  if (event.source.empty() || event.event_id.empty() || event.contact_id.empty()) {
+    return Reject(RejectReason::kMissingField, "source, event_id and contact_id are required");
+  }
+  if (event.occurred_at > now + options_.future_tolerance) {
+    return Reject(RejectReason::kFutureTimestamp,
+                  absl::StrCat("occurred_at ", FormatRfc3339(event.occurred_at),
+                               " is more than ", absl::FormatDuration(options_.future_tolerance),
+                               " ahead of the daemon clock"));
+  }
+  if (!dedup_.Insert(event.source, event.event_id, now)) {
+    health_.duplicates += 1;
+    return ItemResult::Duplicate();
+  }
+  Attempt attempt = TryApply(event, policies, now);
+  switch (attempt.kind) {
+    case Attempt::Kind::kApplied:
+      health_.accepted += 1;
+      RetryParked({event.source, event.contact_id}, policies, now);
+      return ItemResult::Accepted();
+    case Attempt::Kind::kRejected:
+      return Reject(attempt.reason, std::move(attempt.detail));
+    case Attempt::Kind::kPark:
+      return Park(event, std::move(attempt), now);
+  }
+  return ItemResult::Accepted();
+}
+
+ItemResult Shard::Park(const Event& event, Attempt attempt, absl::Time now) {
+  if (options_.reorder_allowance <= absl::ZeroDuration()) {
+    return Reject(attempt.reason, std::move(attempt.detail));
+  }
+  if (parked_count_ >= max_parked_) {
+    return Reject(RejectReason::kPendingOverflow,
+                  "too many events are waiting for an earlier event of their contact");
+  }
+  const absl::Time deadline = now + options_.reorder_allowance;
+  ContactKey key{event.source, event.contact_id};
+  parked_[key].push_back({event, deadline, attempt.reason, std::move(attempt.detail)});
+  parked_order_.emplace_back(deadline, std::move(key));
+  parked_count_ += 1;
+  return ItemResult::Accepted();
+}
+
+void Shard::RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now) {
+  auto it = parked_.find(key);
+  if (it == parked_.end()) return;
+  std::vector<Parked>& list = it->second;
+  std::stable_sort(list.begin(), list.end(), [](const Parked& a, const Parked& b) {
+    return a.event.occurred_at < b.event.occurred_at;
+  });
+  // One applied event may enable another (ANSWERED, then WRAPUP_ENDED).
+  for (bool progress = true; progress && !list.empty();) {
+    progress = false;
+    for (size_t i = 0; i < list.size();) {
+      Attempt attempt = TryApply(list[i].event, policies, now);
+      if (attempt.kind == Attempt::Kind::kPark) {
+        list[i].reason = attempt.reason;
+        list[i].detail = std::move(attempt.detail);
+        ++i;
+        continue;
+      }
+      if (attempt.kind == Attempt::Kind::kApplied) {
+        health_.accepted += 1;
+      } else {
+        CountRejection(attempt.reason);
+      }
+      list.erase(list.begin() + static_cast<ptrdiff_t>(i));
+      parked_count_ -= 1;
+      progress = true;
+    }
+  }
+  if (list.empty()) parked_.erase(it);
+}
+
+Attempt Shard::TryApply(const Event& event, const PolicySet& policies, absl::Time now) {
+  if (event.kind == EventKind::kArrived) return Arrive(event, policies, now);
+  auto it = contacts_.find(ContactKeyView{event.source, event.contact_id});
+  if (it == contacts_.end()) {
+    return NotYet(RejectReason::kUnknownContact,
+                  absl::StrCat("no ARRIVED for contact '", event.contact_id, "' of source '",
+                               event.source, "'"));
+  }
+  Contact& contact = it->second;
+  if (event.occurred_at < contact.arrived_at) {
+    return Rejected(RejectReason::kBeforeArrival,
+                    absl::StrCat(EventKindName(event.kind), " at ",
+                                 FormatRfc3339(event.occurred_at), " is before the arrival at ",
+                                 FormatRfc3339(contact.arrived_at)));
+  }
+  Attempt attempt = Transition(contact, event);
+  if (attempt.kind == Attempt::Kind::kApplied) {
+    contact.last_touched = now;
+    if (contact.stage != Stage::kWaiting && !contact.expiry_scheduled) {
+      contact.expiry_scheduled = true;
+      expiry_order_.emplace_back(now + options_.contact_retention, it->first);
+    }
+  }
+  return attempt;
+}
+
+Attempt Shard::Arrive(const Event& event, const PolicySet& policies, absl::Time now) {
+  if (event.queue.empty() || event.channel.empty()) {
+    return Rejected(RejectReason::kMissingField, "ARRIVED needs queue and channel");
+  }
+  if (!IsValidName(event.channel)) {
+    return Rejected(RejectReason::kInvalidField,
+                    absl::StrCat("channel '", event.channel,
+                                 "' is not a lowercase name such as phone, email, chat"));
+  }
+  ContactKey key{event.source, event.contact_id};
+  if (contacts_.contains(key)) {
+    return Rejected(RejectReason::kAlreadyOpen,
+                    absl::StrCat("contact '", event.contact_id, "' is already open"));
+  }
+  const Policy* policy = policies.Match(event.queue, event.channel, event.category,
+                                        event.priority);
+  QueueStats* stats = StatsFor(event.queue, event.channel, policy);
+  Contact contact;
+  contact.policy = policy;
+  contact.stats = stats;
+  contact.arrived_at = contact.segment_start = event.occurred_at;
+  contact.last_touched = now;
+  stats->totals().volume[static_cast<int>(EventKind::kArrived)] += 1;
+  stats->StartWaiting(event.occurred_at);
+  contacts_.emplace(std::move(key), contact);
+  return Applied();
+}
+
+QueueStats* Shard::StatsFor(absl::string_view queue, absl::string_view channel,
+                            const Policy* policy) {
+  QueueKey key{std::string(queue), std::string(channel), policy ? policy->name : ""};
+  auto it = stats_.find(key);
+  if (it == stats_.end()) {
+    it = stats_.try_emplace(key, key, policy, options_.windows).first;
+    it->second.Advance(now_);
+  }
+  return &it->second;
+}
+
+void Shard::StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at) {
+  QueueStats& stats = *contact.stats;
+  const absl::Duration wait = at - contact.segment_start;
+  stats.StopWaiting(contact.segment_start);
+  stats.totals().wait[static_cast<int>(WaitKindOf(end))].Observe(options_.wait_buckets,
+                                                                  absl::ToDoubleSeconds(wait));
+  if (contact.policy != nullptr) {
+    if (const Objective* answer = contact.policy->Find(ObjectiveKind::kAnswer)) {
+      stats.Advance(now_);
+      stats.RecordAnswer(at, ClassifyAnswer(end, wait, answer->threshold, answer->short_abandon),
+                         wait);
+    }
+  }
+  contact.answer_end = end;
+  if (end == AnswerEnd::kAnswered) {
+    contact.stage = Stage::kAnswered;
+    contact.answered_at = at;
+  } else {
+    contact.stage = Stage::kUnanswered;
+    contact.unanswered_at = at;
+  }
+}
+
+Attempt Shard::Transition(Contact& contact, const Event& event) {
+  const absl::Time at = event.occurred_at;
+  QueueTotals& totals = contact.stats->totals();
+  auto count = [&totals](int volume_index) {
+    totals.volume[volume_index] += 1;
+    return Applied();
+  };
+  const int kind_index = static_cast<int>(event.kind);
+  switch (event.kind) {
+    case EventKind::kArrived:
+      break;  // handled by Arrive
+    case EventKind::kAnswered:
+    case EventKind::kAbandoned:
+    case EventKind::kFlowedOut: {
+      if (contact.stage != Stage::kWaiting) {
+        if (event.kind == EventKind::kAnswered && !event.queue.empty() &&
+            event.queue != contact.stats->key().queue) {
+          return NotYet(RejectReason::kNotWaiting,
+                        absl::StrCat("answered in queue '", event.queue,
+                                     "' but no transfer to it was seen"));
+        }
+        return Rejected(RejectReason::kNotWaiting,
+                        absl::StrCat(EventKindName(event.kind), " for contact '",
+                                     event.contact_id, "', which is not waiting in a queue"));
+      }
+      if (at < contact.segment_start) {
+        return Rejected(RejectReason::kBeforeArrival,
+                        absl::StrCat(EventKindName(event.kind), " is before the contact entered "
+                                     "queue '", contact.stats->key().queue, "'"));
+      }
+      const AnswerEnd end = event.kind == EventKind::kAnswered    ? AnswerEnd::kAnswered
+                            : event.kind == EventKind::kAbandoned ? AnswerEnd::kAbandoned
+                                                                  : AnswerEnd::kFlowedOut;
+      StopAnswerClock(contact, end, at);
+      return count(kind_index);
+    }
+    case EventKind::kTransferred: {
+      if (event.queue.empty()) {
+        return Rejected(RejectReason::kMissingField, "TRANSFERRED needs the new queue");
+      }
+      if (at < contact.segment_start) {
+        return Rejected(RejectReason::kBeforeArrival,
+                        "TRANSFERRED is before the contact entered its current queue");
+      }
+      if (contact.stage == Stage::kWaiting) StopAnswerClock(contact, AnswerEnd::kFlowedOut, at);
+      totals.volume[kind_index] += 1;
+      contact.stats = StatsFor(event.queue, contact.stats->key().channel, contact.policy);
+      contact.stats->totals().volume[kTransferredIn] += 1;
+      contact.stats->StartWaiting(at);
+      contact.segment_start = at;
+      contact.stage = Stage::kWaiting;
+      contact.answered_at = contact.unanswered_at = kNever;
+      contact.handle_ended_at = contact.wrapup_ended_at = kNever;
+      return Applied();
+    }
+    case EventKind::kHandleEnded:
+    case EventKind::kWrapupEnded: {
+      if (contact.answered_at == kNever) {
+        std::string detail = absl::StrCat(EventKindName(event.kind), " for contact '",
+                                          event.contact_id, "', which was not answered");
+        if (contact.stage == Stage::kWaiting) {
+          return NotYet(RejectReason::kNotAnswered, std::move(detail));
+        }
+        return Rejected(RejectReason::kNotAnswered, std::move(detail));
+      }
+      if (at < contact.answered_at) {
+        return Rejected(RejectReason::kBeforeAnswer,
+                        absl::StrCat(EventKindName(event.kind), " is before the answer at ",
+                                     FormatRfc3339(contact.answered_at)));
+      }
+      absl::Time& slot = event.kind == EventKind::kHandleEnded ? contact.handle_ended_at
+                                                               : contact.wrapup_ended_at;
+      if (slot != kNever) {
+        return Rejected(RejectReason::kAlreadyRecorded,
+                        absl::StrCat(EventKindName(event.kind), " was already recorded"));
+      }
+      slot = at;
+      if (event.kind == EventKind::kWrapupEnded) {
+        totals.handle.Observe(options_.handle_buckets,
+                              absl::ToDoubleSeconds(at - contact.answered_at));
+      }
+      return count(kind_index);
+    }
+    case EventKind::kResolved:
+      if (contact.resolved) {
+        return Rejected(RejectReason::kAlreadyRecorded, "contact is already resolved");
+      }
+      contact.resolved = true;
+      contact.resolved_at = at;
+      totals.resolved += 1;
+      if (event.first_contact_resolution) totals.resolved_first_contact += 1;
+      return count(kind_index);
+    case EventKind::kReopened:
+      if (!contact.resolved) {
+        return Rejected(RejectReason::kNotResolved, "REOPENED for a contact that is not resolved");
+      }
+      contact.resolved = false;
+      return count(kind_index);
+    case EventKind::kClosed:
+      if (contact.closed_at != kNever) {
+        return Rejected(RejectReason::kAlreadyRecorded, "contact is already closed");
+      }
+      // Closed while still waiting: it left the queue unanswered.
+      if (contact.stage == Stage::kWaiting) StopAnswerClock(contact, AnswerEnd::kFlowedOut, at);
+      contact.closed_at = at;
+      return count(kind_index);
+    case EventKind::kSurveyed: {
+      const double scale = event.csat_scale == 0 ? 5 : event.csat_scale;
+      if (scale < 2 || event.csat_score < 1 || event.csat_score > scale) {
+        return Rejected(RejectReason::kInvalidField,
+                        absl::StrCat("csat_score ", event.csat_score, " is not within 1..",
+                                     scale));
+      }
+      if (contact.surveyed) {
+        return Rejected(RejectReason::kAlreadyRecorded, "contact already has a survey answer");
+      }
+      contact.surveyed = true;
+      // Normalised to a 5-point scale; the top two points are 4 and 5.
+      const double on_five = 1 + (event.csat_score - 1) * 4 / (scale - 1);
+      totals.surveyed += 1;
+      totals.csat_score_sum += on_five;
+      if (on_five >= 4) totals.csat_top_two += 1;
+      return count(kind_index);
+    }
+    case EventKind::kAcknowledged:
+      if (contact.acknowledged_at == kNever) contact.acknowledged_at = at;
+      return count(kind_index);
+    case EventKind::kCustomerReplied:
+    case EventKind::kAgentReplied:
+    case EventKind::kPaused:
+    case EventKind::kResumed:
+    case EventKind::kEscalated:
+      return count(kind_index);
+  }
+  SLAMON_CHECK(false && "unhandled event kind");
+  return Applied();
+}
+
+void Shard::Tick(absl::Time now) {
+  now_ = std::max(now_, now);
+  while (!parked_order_.empty() && parked_order_.front().first <= now_) {
+    auto it = parked_.find(parked_order_.front().second);
+    parked_order_.pop_front();
+    if (it == parked_.end()) continue;
+    std::vector<Parked>& list = it->second;
+    const auto expired = [this](const Parked& p) { return p.deadline <= now_; };
+    for (const Parked& p : list) {
+      if (expired(p)) CountRejection(p.reason);
+    }
+    const size_t before = list.size();
+    std::erase_if(list, expired);
+    parked_count_ -= before - list.size();
+    if (list.empty()) parked_.erase(it);
+  }
+  while (!expiry_order_.empty() && expiry_order_.front().first <= now_) {
+    auto it = contacts_.find(expiry_order_.front().second);
+    if (it != contacts_.end()) {
+      Contact& contact = it->second;
+      const absl::Time due = contact.last_touched + options_.contact_retention;
+      if (contact.stage == Stage::kWaiting) {
+        contact.expiry_scheduled = false;  // scheduled again when it stops waiting
+      } else if (due > now_) {
+        expiry_order_.emplace_back(due, it->first);
+      } else {
+        contacts_.erase(it);
+      }
+    }
+    expiry_order_.pop_front();
+  }
+  dedup_.Expire(now_);
+  for (auto& [key, stats] : stats_) stats.Advance(now_);
+}
+
+void Shard::Repoint(const PolicySet& policies) {
+  for (auto& [key, stats] : stats_) {
+    for (const Policy& p : policies.policies()) {
+      if (p.name == key.policy) stats.set_policy(&p);
+    }
+  }
+}
+
+void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>& into,
+                    HealthSnapshot& health) {
+  now_ = std::max(now_, now);
+  for (auto& [key, stats] : stats_) {
+    stats.Advance(now_);
+    QueueSnapshot& q = into[key];
+    if (q.windows.empty()) {
+      q.key = key;
+      if (stats.policy() != nullptr) {
+        if (const Objective* a = stats.policy()->Find(ObjectiveKind::kAnswer)) q.answer = *a;
+      }
+      for (absl::Duration d : options_.windows.rolling) q.windows.push_back({absl::FormatDuration(d), {}});
+      q.windows.push_back({"interval", {}});
+      q.windows.push_back({"today", {}});
+    }
+    q.totals += stats.totals();
+    const auto& waiting = stats.waiting();
+    q.waiting += static_cast<int64_t>(waiting.size());
+    if (!waiting.empty()) q.oldest_wait = std::max(q.oldest_wait, now_ - *waiting.begin());
+    if (q.answer) {
+      const absl::Duration threshold = q.answer->threshold;
+      const std::optional<absl::Duration> warn = q.answer->warn.At(threshold);
+      for (absl::Time since : waiting) {
+        const absl::Duration waited = now_ - since;
+        const bool past_warning = warn && waited >= *warn;
+        if (!past_warning && waited <= threshold) break;  // the rest waited less
+        if (past_warning) q.waiting_past_warning += 1;
+        if (waited > threshold) q.waiting_past_threshold += 1;
+      }
+    }
+    size_t w = 0;
+    for (; w < options_.windows.rolling.size(); ++w) q.windows[w].tally += stats.rolling().Sum(w);
+    q.windows[w++].tally += stats.periods().interval();
+    q.windows[w].tally += stats.periods().today();
+  }
+  health += health_;
+  health.open_contacts += contacts_.size();
+  health.pending_events += parked_count_;
+  health.dedup_entries += dedup_.size();
+}
+
+}  // namespace slamon::engine

@@ -1,0 +1,125 @@
+// One shard of the engine: the contacts whose (source, contact_id) hash to
+// it, their per-queue aggregates, parked events and seen event ids. Not
+// thread-safe: the Engine serialises access with the shard's lock.
+#ifndef SLAMON_DAEMON_ENGINE_SHARD_H_
+#define SLAMON_DAEMON_ENGINE_SHARD_H_
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "daemon/engine/dedup.h"
+#include "daemon/engine/engine.h"
+#include "daemon/engine/event.h"
+#include "daemon/engine/queue_stats.h"
+#include "daemon/engine/result.h"
+#include "daemon/engine/snapshot.h"
+
+namespace slamon::engine {
+
+class Shard {
+ public:
+  Shard(const EngineOptions& options, int shard_count);
+
+  ItemResult Apply(const Event& event, const PolicySet& policies, absl::Time now);
+  ItemResult ApplyRecord(const ContactRecord& record, const PolicySet& policies,
+                         absl::Time now);
+  void Tick(absl::Time now);
+  void Repoint(const PolicySet& policies);
+  // Adds this shard's state to `into` (keyed merge) and `health`.
+  void Collect(absl::Time now,
+               absl::flat_hash_map<QueueKey, QueueSnapshot>& into, HealthSnapshot& health);
+
+  // The outcome of trying an event against the state: applied, rejected, or
+  // "not yet" (park it until the reorder allowance passes).
+  struct Attempt {
+    enum class Kind : uint8_t { kApplied, kRejected, kPark } kind;
+    RejectReason reason = RejectReason::kMissingField;
+    std::string detail;
+  };
+
+ private:
+  enum class Stage : uint8_t { kWaiting, kAnswered, kUnanswered };
+  static constexpr absl::Time kNever = absl::InfiniteFuture();
+
+  struct Contact {
+    const Policy* policy = nullptr;  // the version matched at arrival
+    QueueStats* stats = nullptr;     // the current queue segment's aggregate
+    Stage stage = Stage::kWaiting;
+    AnswerEnd answer_end = AnswerEnd::kAnswered;
+    bool resolved = false;
+    bool surveyed = false;
+    bool expiry_scheduled = false;
+    absl::Time arrived_at;
+    absl::Time segment_start;
+    absl::Time answered_at = kNever;
+    absl::Time unanswered_at = kNever;  // abandoned or flowed out
+    absl::Time acknowledged_at = kNever;
+    absl::Time handle_ended_at = kNever;
+    absl::Time wrapup_ended_at = kNever;
+    absl::Time resolved_at = kNever;
+    absl::Time closed_at = kNever;
+    absl::Time last_touched;  // daemon time, for retention
+  };
+  struct ContactKey {
+    std::string source;
+    std::string contact_id;
+  };
+  struct ContactKeyView {
+    absl::string_view source;
+    absl::string_view contact_id;
+  };
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(ContactKeyView k) const;
+    size_t operator()(const ContactKey& k) const { return (*this)(ContactKeyView{k.source, k.contact_id}); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return absl::string_view(a.source) == absl::string_view(b.source) &&
+             absl::string_view(a.contact_id) == absl::string_view(b.contact_id);
+    }
+  };
+  struct Parked {
+    Event event;
+    absl::Time deadline;
+    RejectReason reason;  // what the latest attempt said
+    std::string detail;
+  };
+  using ContactMap = absl::flat_hash_map<ContactKey, Contact, KeyHash, KeyEq>;
+
+  Attempt TryApply(const Event& event, const PolicySet& policies, absl::Time now);
+  Attempt Arrive(const Event& event, const PolicySet& policies, absl::Time now);
+  Attempt Transition(Contact& contact, const Event& event);
+  void StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at);
+  void LeaveWaiting(ContactMap::iterator it, absl::Time now);
+  QueueStats* StatsFor(absl::string_view queue, absl::string_view channel, const Policy* policy);
+  ItemResult Park(const Event& event, Attempt attempt, absl::Time now);
+  void RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now);
+  void CountRejection(RejectReason reason) { health_.rejected[static_cast<int>(reason)] += 1; }
+  ItemResult Reject(RejectReason reason, std::string detail);
+
+  const EngineOptions& options_;
+  absl::Time now_ = absl::InfinitePast();
+  ContactMap contacts_;
+  absl::node_hash_map<QueueKey, QueueStats> stats_;  // node map: contacts hold pointers
+  absl::flat_hash_map<ContactKey, std::vector<Parked>, KeyHash, KeyEq> parked_;
+  std::deque<std::pair<absl::Time, ContactKey>> parked_order_;
+  size_t parked_count_ = 0;
+  size_t max_parked_;
+  std::deque<std::pair<absl::Time, ContactKey>> expiry_order_;
+  DedupIndex dedup_;
+  HealthSnapshot health_;
+  const PolicySet* last_policies_ = nullptr;
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_SHARD_H_

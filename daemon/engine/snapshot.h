@@ -1,0 +1,57 @@
+// A consistent, merged copy of the engine's state at one instant: what the
+// exporters render. Owning plain values; no pointers into the engine.
+#ifndef SLAMON_DAEMON_ENGINE_SNAPSHOT_H_
+#define SLAMON_DAEMON_ENGINE_SNAPSHOT_H_
+
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "daemon/engine/policy.h"
+#include "daemon/engine/queue_stats.h"
+#include "daemon/engine/result.h"
+#include "daemon/engine/windows.h"
+
+namespace slamon::engine {
+
+struct WindowFigures {
+  std::string name;  // "15m", "1h", "interval", "today"
+  WindowTally tally;
+};
+
+struct QueueSnapshot {
+  QueueKey key;
+  // The policy's current answer objective, if it has one.
+  std::optional<Objective> answer;
+  QueueTotals totals;
+  int64_t waiting = 0;
+  absl::Duration oldest_wait = absl::ZeroDuration();
+  int64_t waiting_past_threshold = 0;
+  int64_t waiting_past_warning = 0;
+  std::vector<WindowFigures> windows;
+};
+
+struct HealthSnapshot {
+  uint64_t events_received = 0;
+  uint64_t records_received = 0;
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  std::array<uint64_t, kRejectReasonCount> rejected{};
+  uint64_t open_contacts = 0;
+  uint64_t pending_events = 0;
+  uint64_t dedup_entries = 0;
+
+  HealthSnapshot& operator+=(const HealthSnapshot& other);
+};
+
+struct EngineSnapshot {
+  absl::Time taken_at;
+  std::vector<QueueSnapshot> queues;  // sorted by key
+  HealthSnapshot health;
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_SNAPSHOT_H_
