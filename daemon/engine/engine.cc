@@ -118,6 +118,10 @@ void Engine::SetPolicies(std::shared_ptr<const PolicySet> policies) {
   }
 }
 
+void Engine::CountRejectedAtEdge(RejectReason reason) {
+  rejected_at_edge_[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+}
+
 EngineSnapshot Engine::Snapshot(absl::Time now) const {
   absl::flat_hash_map<QueueKey, QueueSnapshot> merged;
   EngineSnapshot snapshot;
@@ -125,6 +129,9 @@ EngineSnapshot Engine::Snapshot(absl::Time now) const {
   for (const auto& slot : slots_) {
     std::lock_guard lock(slot->mu);
     slot->shard.Collect(now, merged, snapshot.health);
+  }
+  for (int i = 0; i < kRejectReasonCount; ++i) {
+    snapshot.health.rejected[i] += rejected_at_edge_[i].load(std::memory_order_relaxed);
   }
   snapshot.queues.reserve(merged.size());
   for (auto& [key, q] : merged) snapshot.queues.push_back(std::move(q));

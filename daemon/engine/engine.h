@@ -7,6 +7,8 @@
 #ifndef SLAMON_DAEMON_ENGINE_ENGINE_H_
 #define SLAMON_DAEMON_ENGINE_ENGINE_H_
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -72,6 +74,10 @@ class Engine {
   // matched at arrival.
   void SetPolicies(std::shared_ptr<const PolicySet> policies);
 
+  // Counts an item that an adapter rejected before it reached the engine
+  // (it could not be converted), so that every rejection is counted here.
+  void CountRejectedAtEdge(RejectReason reason);
+
   EngineSnapshot Snapshot(absl::Time now) const;
   const EngineOptions& options() const { return options_; }
 
@@ -86,6 +92,7 @@ class Engine {
   // Every policy set ever loaded: contacts point into them.
   std::vector<std::shared_ptr<const PolicySet>> generations_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::array<std::atomic<uint64_t>, kRejectReasonCount> rejected_at_edge_{};
 };
 
 }  // namespace slamon::engine

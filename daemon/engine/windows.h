@@ -32,6 +32,11 @@ struct WindowOptions {
   absl::Duration interval = absl::Minutes(30);
   // Local time at which "today" begins.
   absl::Duration day_start = absl::ZeroDuration();
+  // A window is "at risk" when its figure is under goal + this margin.
+  double at_risk_margin = 0.05;
+  // Under this many contacts in the formula's denominator, a window is
+  // judged "met": one early miss must not page anyone.
+  uint64_t min_volume = 10;
 };
 
 // Rolling sums over a ring of fixed-resolution buckets. An outcome older than

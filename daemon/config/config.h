@@ -1,0 +1,52 @@
+// slamond's configuration: the YAML shape of sla-semantics §8, every key
+// documented in docs/configuration.md. Loading never throws: a bad file gives
+// an error naming the file, the line and the key.
+#ifndef SLAMON_DAEMON_CONFIG_CONFIG_H_
+#define SLAMON_DAEMON_CONFIG_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "daemon/engine/engine.h"
+#include "daemon/engine/policy.h"
+
+namespace slamon::config {
+
+// A business calendar as written (evaluated by the item-level engine).
+struct CalendarSpec {
+  std::string name;
+  absl::TimeZone time_zone;
+  std::string time_zone_name;
+  // weekday (0 = Monday) -> open intervals as [start, end) offsets from midnight
+  std::map<int, std::vector<std::pair<absl::Duration, absl::Duration>>> hours;
+  struct Holiday {
+    absl::CivilDay date;
+    std::vector<std::pair<absl::Duration, absl::Duration>> hours;  // empty: closed all day
+  };
+  std::vector<Holiday> holidays;
+};
+
+struct Config {
+  std::string source = "built-in defaults";  // the file it came from
+  std::string grpc_listen = "127.0.0.1:7600";
+  std::string metrics_listen = "127.0.0.1:9464";
+  std::string data_dir = "./data";
+  engine::EngineOptions engine;
+  std::map<std::string, CalendarSpec> calendars;
+  std::vector<engine::Policy> policies;
+};
+
+// The built-in defaults: the phone, email, chat and walk-in policies of
+// sla-semantics §8, all in calendar time.
+Config DefaultConfig();
+
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view filename);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+
+}  // namespace slamon::config
+
+#endif  // SLAMON_DAEMON_CONFIG_CONFIG_H_

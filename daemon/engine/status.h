@@ -1,0 +1,30 @@
+// Judging an objective over a window: met, at risk or breached (sla-semantics §5).
+#ifndef SLAMON_DAEMON_ENGINE_STATUS_H_
+#define SLAMON_DAEMON_ENGINE_STATUS_H_
+
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+#include "daemon/engine/policy.h"
+#include "daemon/engine/windows.h"
+
+namespace slamon::engine {
+
+enum class ObjectiveStatus : uint8_t { kMet = 0, kAtRisk = 1, kBreached = 2 };
+absl::string_view ObjectiveStatusName(ObjectiveStatus status);
+
+// The ratio a goal is judged by is compared with a tolerance of 1e-9, so that
+// 0.7999999999999999 meets a goal of 0.8.
+inline constexpr double kRatioTolerance = 1e-9;
+
+// The answer objective over one window. `waiting_past_warning` contacts that
+// already waited past the warning point make a met window at risk.
+ObjectiveStatus AnswerStatus(const Objective& answer, const WindowTally& window,
+                             int64_t waiting_past_warning, const WindowOptions& options);
+
+// The denominator of `formula` for these counts.
+uint64_t FormulaVolume(Formula formula, const OutcomeCounts& c);
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_STATUS_H_

@@ -1,0 +1,122 @@
+#include "daemon/config/config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace slamon::config {
+namespace {
+
+using engine::Formula;
+using engine::ObjectiveKind;
+using ::testing::HasSubstr;
+
+TEST(DefaultConfigTest, HasTheFourChannelPolicies) {
+  const Config c = DefaultConfig();
+  ASSERT_EQ(c.policies.size(), 4u);
+  EXPECT_EQ(c.grpc_listen, "127.0.0.1:7600");
+  EXPECT_EQ(c.metrics_listen, "127.0.0.1:9464");
+  const engine::Objective* phone = c.policies[0].Find(ObjectiveKind::kAnswer);
+  ASSERT_NE(phone, nullptr);
+  EXPECT_EQ(phone->threshold, absl::Seconds(18));  // 3 rings of 6 s
+  EXPECT_EQ(phone->short_abandon, absl::Seconds(5));
+  EXPECT_EQ(phone->formula, Formula::kShortAbandonsExcluded);
+  EXPECT_DOUBLE_EQ(*phone->goal, 0.80);
+  EXPECT_EQ(c.policies[2].Find(ObjectiveKind::kAnswer)->threshold, absl::Minutes(2));
+  EXPECT_EQ(c.policies[3].Find(ObjectiveKind::kAnswer)->formula, Formula::kAbandonsIn);
+  // Histogram bounds include every T and S (sla-semantics §6).
+  const std::vector<double>& b = c.engine.wait_buckets;
+  for (double must : {5.0, 18.0, 60.0, 120.0, 14400.0}) {
+    EXPECT_NE(std::find(b.begin(), b.end(), must), b.end()) << must;
+  }
+  EXPECT_TRUE(std::is_sorted(b.begin(), b.end()));
+}
+
+TEST(ParseConfigTest, FullFile) {
+  const absl::StatusOr<Config> c = ParseConfig(R"(
+listen: { grpc: "127.0.0.1:0", metrics: "127.0.0.1:0" }
+data_dir: /tmp/x
+reorder_allowance: 2s
+time_zone: Europe/Madrid
+calendars:
+  madrid-office:
+    time_zone: Europe/Madrid
+    hours: { mon-thu: ["09:00-14:00", "15:00-18:00"], fri: ["09:00-15:00"] }
+    holidays: ["2026-12-25", { date: "2026-12-24", hours: ["09:00-13:00"] }]
+policies:
+  - name: vip
+    match: { queue: [gold, platinum], priority: 2 }
+    objectives:
+      answer: { threshold: 10s, goal: 0.9, warn_at: 3s, formula: answered_only }
+  - name: everything
+    objectives:
+      answer: { threshold: 30s }
+windows: { rolling: [5m, 1h], interval: 15m, day_start: "06:00" }
+)", "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->engine.reorder_allowance, absl::Seconds(2));
+  EXPECT_EQ(c->data_dir, "/tmp/x");
+  ASSERT_EQ(c->policies.size(), 2u);
+  EXPECT_THAT(c->policies[0].match.queues, ::testing::ElementsAre("gold", "platinum"));
+  EXPECT_THAT(c->policies[0].match.priorities, ::testing::ElementsAre(2));
+  EXPECT_EQ(*c->policies[0].objectives[0].warn.before, absl::Seconds(3));
+  EXPECT_EQ(c->policies[0].objectives[0].warn.At(absl::Seconds(10)), absl::Seconds(7));
+  EXPECT_TRUE(c->policies[1].match.queues.empty());
+  EXPECT_EQ(c->policies[1].Find(ObjectiveKind::kAnswer)->formula, Formula::kAbandonsIn);
+  EXPECT_EQ(c->policies[1].time_zone.name(), "Europe/Madrid");
+  EXPECT_EQ(c->engine.windows.interval, absl::Minutes(15));
+  EXPECT_EQ(c->engine.windows.day_start, absl::Hours(6));
+  const CalendarSpec& cal = c->calendars.at("madrid-office");
+  EXPECT_EQ(cal.hours.at(0).size(), 2u);  // Monday
+  EXPECT_EQ(cal.hours.count(5), 0u);      // Saturday closed
+  EXPECT_EQ(cal.holidays[1].date, absl::CivilDay(2026, 12, 24));
+  EXPECT_EQ(cal.holidays[1].hours[0].second, absl::Hours(13));
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* expected;  // a substring of the error
+};
+
+class BadConfigTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadConfigTest, NamesFileLineAndKey) {
+  const absl::StatusOr<Config> c = ParseConfig(GetParam().yaml, "slamon.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr(GetParam().expected));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, BadConfigTest,
+    ::testing::Values(
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 20x }\n",
+                "slamon.yaml:4: policies[0].objectives.answer.threshold: invalid duration '20x'"},
+        BadCase{"reorder_alowance: 5s\npolicies: []\n",
+                "slamon.yaml:1: reorder_alowance: unknown key"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 20s, formula: magic }\n",
+                "slamon.yaml:4: policies[0].objectives.answer.formula: unknown formula 'magic'"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 3 rings }\n",
+                "policies[0].objectives.answer.ring: a threshold in rings needs 'ring'"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 20s, goal: 80 }\n",
+                "slamon.yaml:4: policies[0].objectives.answer.goal: expected a number from 0 to 1"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      speed: { threshold: 20s }\n",
+                "slamon.yaml:4: policies[0].objectives.speed: unknown objective"},
+        BadCase{"calendars:\n  x:\n    time_zone: Mars/Olympus\n    hours: {}\npolicies: []\n",
+                "slamon.yaml:3: calendars.x.time_zone: unknown time zone 'Mars/Olympus'"},
+        BadCase{"policies:\n  - name: a\n    objectives: { answer: { threshold: 1s } }\n"
+                "  - name: a\n    objectives: { answer: { threshold: 1s } }\n",
+                "slamon.yaml:4: policies[1].name: duplicate policy name"},
+        BadCase{"windows: { interval: 7m }\npolicies:\n  - name: a\n    objectives: { answer: { threshold: 1s } }\n",
+                "windows.interval: must divide a day"},
+        BadCase{"policies: [\n", "slamon.yaml:2: invalid YAML"},
+        BadCase{"", "the file is empty"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 1bd, basis: calendar }\n",
+                "business-day thresholds ('bd') need business calendars"}));
+
+TEST(LoadConfigFileTest, MissingFileIsNamed) {
+  const absl::StatusOr<Config> c = LoadConfigFile("/nonexistent/slamon.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "/nonexistent/slamon.yaml: cannot open the config file");
+}
+
+}  // namespace
+}  // namespace slamon::config
