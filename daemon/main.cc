@@ -1,7 +1,7 @@
 // slamond: the slamon daemon. Parses flags, loads the config and runs.
 #include "common/cli.h"
 #include "daemon/app/daemon.h"
-#include "daemon/app/logging.h"
+#include "common/logging.h"
 
 int main(int argc, char** argv) {
   std::string config_path, grpc_listen, metrics_listen, log_level = "info";
@@ -16,16 +16,16 @@ int main(int argc, char** argv) {
   cli.AddString("ports-file", &options.ports_file, "write the bound addresses here as JSON once listening");
   bool proceed = false;
   if (int code = slamon::ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
-  if (!slamon::app::SetUpLogging(log_level)) return 2;
+  if (!slamon::SetUpLogging(log_level)) return 2;
 
   absl::StatusOr<slamon::config::Config> config =
       config_path.empty() ? slamon::config::DefaultConfig() : slamon::config::LoadConfigFile(config_path);
-  if (!config.ok()) return slamon::app::ExitWithError(config.status());
+  if (!config.ok()) return slamon::ExitWithError(config.status());
   if (!grpc_listen.empty()) config->grpc_listen = grpc_listen;
   if (!metrics_listen.empty()) config->metrics_listen = metrics_listen;
   options.config_path = config_path;
   auto daemon = slamon::app::Daemon::Start(*std::move(config), options);
-  if (!daemon.ok()) return slamon::app::ExitWithError(daemon.status());
+  if (!daemon.ok()) return slamon::ExitWithError(daemon.status());
   (*daemon)->Run();
   return 0;
 }

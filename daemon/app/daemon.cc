@@ -154,8 +154,8 @@ void Daemon::State::LogSummary(absl::Time now) {
   const uint64_t received = h.events_received + h.records_received - last_health.events_received -
                             last_health.records_received;
   if (received > 0 || rejected > 0) {
-    spdlog::info("last {}: received {}, rejected {}{}, duplicates {}; open contacts {}, pending {}",
-                 absl::FormatDuration(options.log_summary_every), received, rejected,
+    spdlog::info("since the last report: received {}, rejected {}{}, duplicates {}; open contacts {}, pending {}",
+                 received, rejected,
                  reasons.empty() ? "" : absl::StrCat(" (", absl::StrJoin(reasons, ", "), ")"),
                  h.duplicates - last_health.duplicates, h.open_contacts, h.pending_events);
   }

@@ -1,10 +1,10 @@
-#include "daemon/app/logging.h"
+#include "common/logging.h"
 
 #include <cstdio>
 
 #include "spdlog/spdlog.h"
 
-namespace slamon::app {
+namespace slamon {
 
 bool SetUpLogging(const std::string& level) {
   const spdlog::level::level_enum parsed = spdlog::level::from_str(level);
@@ -22,4 +22,4 @@ int ExitWithError(const absl::Status& status) {
   return 1;
 }
 
-}  // namespace slamon::app
+}  // namespace slamon

@@ -1,0 +1,19 @@
+// absl::Time <-> google.protobuf.Timestamp for collectors.
+#ifndef SLAMON_COLLECTORS_COMMON_PROTO_TIME_H_
+#define SLAMON_COLLECTORS_COMMON_PROTO_TIME_H_
+
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace slamon::collectors {
+
+inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
+  const absl::Duration since_epoch = t - absl::UnixEpoch();
+  const int64_t seconds = absl::ToInt64Seconds(absl::Floor(since_epoch, absl::Seconds(1)));
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(since_epoch - absl::Seconds(seconds))));
+}
+
+}  // namespace slamon::collectors
+
+#endif  // SLAMON_COLLECTORS_COMMON_PROTO_TIME_H_

@@ -1,0 +1,185 @@
+#include "collectors/common/publisher.h"
+
+#include <random>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace slamon::collectors {
+
+Publisher::Publisher(PublisherOptions options, RejectionHandler on_rejection)
+    : options_(std::move(options)),
+      on_rejection_(std::move(on_rejection)),
+      channel_(grpc::CreateChannel(options_.target, grpc::InsecureChannelCredentials())),
+      stub_(v1::Ingest::NewStub(channel_)),
+      worker_([this] { Run(); }) {}
+
+Publisher::~Publisher() {
+  {
+    std::lock_guard lock(mu_);
+    shutdown_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
+}
+
+void Publisher::Publish(v1::ContactEvent event, uint64_t tag) {
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [this] { return queued_.size() + unacked_.size() < options_.max_unacked_batches; });
+  if (BuildingSizeLocked() == 0) {
+    building_since_ = absl::Now();
+    changed_.notify_all();  // the worker starts the linger clock
+  }
+  *building_.message.add_events() = std::move(event);
+  building_.event_tags.push_back(tag);
+  stats_.queued += 1;
+  if (BuildingSizeLocked() >= options_.batch_size) SealLocked();
+}
+
+void Publisher::Publish(v1::ContactRecord record, uint64_t tag) {
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [this] { return queued_.size() + unacked_.size() < options_.max_unacked_batches; });
+  if (BuildingSizeLocked() == 0) {
+    building_since_ = absl::Now();
+    changed_.notify_all();  // the worker starts the linger clock
+  }
+  *building_.message.add_records() = std::move(record);
+  building_.record_tags.push_back(tag);
+  stats_.queued += 1;
+  if (BuildingSizeLocked() >= options_.batch_size) SealLocked();
+}
+
+size_t Publisher::BuildingSizeLocked() const {
+  return static_cast<size_t>(building_.message.events_size() + building_.message.records_size());
+}
+
+void Publisher::SealLocked() {
+  if (BuildingSizeLocked() == 0) return;
+  building_.message.set_sequence(next_sequence_++);
+  queued_.push_back(std::move(building_));
+  building_ = Batch{};
+  changed_.notify_all();
+}
+
+absl::Status Publisher::Flush(absl::Duration timeout) {
+  std::unique_lock lock(mu_);
+  SealLocked();
+  const bool done = changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                                      [this] { return queued_.empty() && unacked_.empty(); });
+  if (done) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat(stats_.queued - stats_.acknowledged, " items not acknowledged by ", options_.target,
+                   connected_ ? "" : " (not connected)"));
+}
+
+PublisherStats Publisher::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+bool Publisher::connected() const {
+  std::lock_guard lock(mu_);
+  return connected_;
+}
+
+void Publisher::HandleAck(const v1::BatchAck& ack) {
+  std::vector<PublishRejection> rejections;
+  {
+    std::lock_guard lock(mu_);
+    if (unacked_.empty() || unacked_.front().message.sequence() != ack.sequence()) {
+      // The daemon answers batches in order; anything else is a protocol bug.
+      spdlog::error("ack for batch {} does not match the oldest unacknowledged batch", ack.sequence());
+      return;
+    }
+    const Batch& batch = unacked_.front();
+    for (const v1::Rejection& r : ack.rejected()) {
+      const auto& tags = r.item() == v1::RECORD ? batch.record_tags : batch.event_tags;
+      rejections.push_back({r.index() < tags.size() ? tags[r.index()] : 0, r.reason(), r.message()});
+    }
+    const uint64_t items = static_cast<uint64_t>(batch.message.events_size() + batch.message.records_size());
+    stats_.acknowledged += items;
+    stats_.accepted += ack.accepted();
+    stats_.duplicates += ack.duplicates();
+    stats_.rejected += static_cast<uint64_t>(ack.rejected_size());
+    unacked_.pop_front();
+  }
+  changed_.notify_all();
+  if (on_rejection_) {
+    for (const PublishRejection& r : rejections) on_rejection_(r);
+  }
+}
+
+void Publisher::Stream(std::unique_lock<std::mutex>& lock) {
+  grpc::ClientContext context;
+  lock.unlock();
+  std::unique_ptr<grpc::ClientReaderWriter<v1::EventBatch, v1::BatchAck>> stream = stub_->Publish(&context);
+  // Acks are read on their own thread so that writing never waits for them.
+  std::thread reader([this, &stream] {
+    v1::BatchAck ack;
+    while (stream->Read(&ack)) HandleAck(ack);
+  });
+  lock.lock();
+  // Whatever this process wrote on a broken stream is written again.
+  while (!unacked_.empty()) {
+    queued_.push_front(std::move(unacked_.back()));
+    unacked_.pop_back();
+  }
+  bool ok = true;
+  while (ok && !shutdown_) {
+    // Sleep until a batch is sealed, or until a partial batch has lingered.
+    const bool had_partial = BuildingSizeLocked() > 0;
+    const absl::Duration wait =
+        had_partial ? std::max(absl::Milliseconds(1), building_since_ + options_.linger - absl::Now())
+                    : absl::Seconds(1);
+    changed_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this, had_partial] {
+      return shutdown_ || !queued_.empty() || (!had_partial && BuildingSizeLocked() > 0);
+    });
+    if (queued_.empty() && BuildingSizeLocked() > 0 && absl::Now() >= building_since_ + options_.linger) {
+      SealLocked();
+    }
+    while (ok && !queued_.empty()) {
+      unacked_.push_back(std::move(queued_.front()));
+      queued_.pop_front();
+      const v1::EventBatch* message = &unacked_.back().message;  // deque growth keeps elements in place
+      lock.unlock();
+      ok = stream->Write(*message);
+      lock.lock();
+      if (ok && !connected_) {
+        connected_ = true;
+        spdlog::info("connected to slamond at {}", options_.target);
+      }
+    }
+  }
+  lock.unlock();
+  if (ok) stream->WritesDone();
+  context.TryCancel();
+  reader.join();
+  const grpc::Status status = stream->Finish();
+  lock.lock();
+  if (!shutdown_) {
+    if (connected_) spdlog::warn("stream to {} broke: {}", options_.target, status.error_message());
+    connected_ = false;
+  }
+}
+
+void Publisher::Run() {
+  std::mt19937_64 rng(std::random_device{}());
+  absl::Duration backoff = options_.initial_backoff;
+  std::unique_lock lock(mu_);
+  while (!shutdown_) {
+    const uint64_t acked_before = stats_.acknowledged;
+    Stream(lock);
+    if (shutdown_) break;
+    if (stats_.acknowledged > acked_before) backoff = options_.initial_backoff;  // it worked for a while
+    stats_.reconnects += 1;
+    // Full jitter: a fleet of collectors does not reconnect in lockstep.
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    const absl::Duration wait = backoff * jitter(rng);
+    changed_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this] { return shutdown_; });
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+}  // namespace slamon::collectors

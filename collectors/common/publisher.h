@@ -1,0 +1,107 @@
+// The client side of slamon.v1.Ingest, shared by every collector: batching,
+// one long-lived Publish stream with per-batch acks, and reconnection with
+// exponential backoff and jitter. Unacknowledged batches are sent again after
+// a reconnect (the daemon counts duplicates once).
+//
+// Not yet durable across a collector restart: items not acknowledged when the
+// process dies are lost (the on-disk spool is the next step).
+#ifndef SLAMON_COLLECTORS_COMMON_PUBLISHER_H_
+#define SLAMON_COLLECTORS_COMMON_PUBLISHER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "slamon/v1/ingest.grpc.pb.h"
+
+namespace slamon::collectors {
+
+struct PublisherOptions {
+  std::string target = "127.0.0.1:7600";
+  size_t batch_size = 100;
+  // A partial batch is sent after this long.
+  absl::Duration linger = absl::Milliseconds(50);
+  // Publish() blocks while this many batches are unacknowledged.
+  size_t max_unacked_batches = 64;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(10);
+};
+
+// A rejected item, with the caller's tag (e.g. a line number) to find it.
+struct PublishRejection {
+  uint64_t tag;
+  std::string reason;
+  std::string message;
+};
+
+struct PublisherStats {
+  uint64_t queued = 0;
+  uint64_t acknowledged = 0;
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  uint64_t rejected = 0;
+  uint64_t reconnects = 0;
+};
+
+class Publisher {
+ public:
+  using RejectionHandler = std::function<void(const PublishRejection&)>;
+
+  explicit Publisher(PublisherOptions options, RejectionHandler on_rejection = nullptr);
+  ~Publisher();  // closes the stream; does not wait for acks (call Flush first)
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+
+  // Queue one item. `tag` comes back with a rejection. Blocks while too many
+  // batches are unacknowledged.
+  void Publish(v1::ContactEvent event, uint64_t tag = 0);
+  void Publish(v1::ContactRecord record, uint64_t tag = 0);
+
+  // Sends what is queued and waits until all of it is acknowledged.
+  // DEADLINE_EXCEEDED if that takes longer than `timeout`.
+  absl::Status Flush(absl::Duration timeout);
+
+  PublisherStats stats() const;
+  bool connected() const;
+
+ private:
+  struct Batch {
+    v1::EventBatch message;
+    std::vector<uint64_t> event_tags;
+    std::vector<uint64_t> record_tags;
+  };
+  size_t BuildingSizeLocked() const;
+  void SealLocked();
+  void Run();
+  // One connection's life: returns when the stream breaks or on shutdown.
+  void Stream(std::unique_lock<std::mutex>& lock);
+  void HandleAck(const v1::BatchAck& ack);
+
+  PublisherOptions options_;
+  RejectionHandler on_rejection_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Ingest::Stub> stub_;
+
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  Batch building_;
+  absl::Time building_since_;
+  std::deque<Batch> queued_;   // sealed, not yet written on this stream
+  std::deque<Batch> unacked_;  // written, awaiting their ack (in order)
+  uint64_t next_sequence_ = 1;
+  bool shutdown_ = false;
+  bool connected_ = false;
+  PublisherStats stats_;
+  std::thread worker_;
+};
+
+}  // namespace slamon::collectors
+
+#endif  // SLAMON_COLLECTORS_COMMON_PUBLISHER_H_
