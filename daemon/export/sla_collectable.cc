@@ -60,6 +60,14 @@ class Families {
     m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
     Get(name, help, MetricType::Histogram).metric.push_back(std::move(m));
   }
+  // A summary without quantiles: a count and a sum.
+  void AddSummary(const char* name, const char* help, Labels labels, uint64_t count, double sum) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    m.summary.sample_count = count;
+    m.summary.sample_sum = sum;
+    Get(name, help, MetricType::Summary).metric.push_back(std::move(m));
+  }
   std::vector<MetricFamily> Take() { return std::move(families_); }
 
  private:
@@ -105,12 +113,10 @@ void RenderQueue(const QueueSnapshot& q, const engine::EngineOptions& options, F
           static_cast<double>(t.resolved));
   out.Add("slamon_resolved_first_contact_total", "Contacts resolved at first contact.",
           MetricType::Counter, labels, static_cast<double>(t.resolved_first_contact));
-  out.Add("slamon_csat_responses_total", "Satisfaction survey answers.", MetricType::Counter, labels,
-          static_cast<double>(t.surveyed));
+  out.AddSummary("slamon_csat_score", "Satisfaction survey scores, normalised to a 5-point scale.", labels,
+                 t.surveyed, t.csat_score_sum);
   out.Add("slamon_csat_top_two_total", "Survey answers in the top two points of a 5-point scale.",
           MetricType::Counter, labels, static_cast<double>(t.csat_top_two));
-  out.Add("slamon_csat_score_sum", "Sum of survey scores, normalised to a 5-point scale.",
-          MetricType::Counter, labels, t.csat_score_sum);
 }
 
 void RenderPolicy(const QueueSnapshot& q, const engine::EngineOptions& options, Families& out) {

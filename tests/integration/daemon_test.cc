@@ -1,0 +1,306 @@
+// slamond end to end: gRPC in, /metrics out, exact values worked by hand.
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "collectors/common/proto_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace slamon {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Daemon;
+using testing::ParseMetrics;
+using testing::Sample;
+
+constexpr char kConfig[] = R"(
+policies:
+  - name: phone
+    match: { channel: phone }
+    objectives:
+      answer: { threshold: 20s, short_abandon: 5s, goal: 0.8, formula: short_abandons_excluded }
+)";
+
+constexpr char kSales[] = R"(queue="sales",channel="phone")";
+constexpr char kSalesPolicy[] = R"(queue="sales",channel="phone",policy="phone")";
+
+v1::ContactEvent Event(v1::EventKind kind, const std::string& contact, absl::Time at,
+                       const std::string& id_suffix = "") {
+  v1::ContactEvent e;
+  e.set_kind(kind);
+  e.set_source("it");
+  e.set_contact_id(contact);
+  e.set_event_id(absl::StrCat(contact, "/", v1::EventKind_Name(kind), id_suffix));
+  collectors::SetTimestamp(at, e.mutable_occurred_at());
+  if (kind == v1::ARRIVED) {
+    e.set_queue("sales");
+    e.set_channel("phone");
+  }
+  return e;
+}
+
+// The sla-semantics §3 vector (T = 20 s, S = 5 s), 100 contacts ten minutes ago.
+std::vector<v1::EventBatch> SemanticsVectorBatches() {
+  const absl::Time base = absl::Now() - absl::Minutes(10);
+  std::vector<v1::ContactEvent> events;
+  int n = 0;
+  auto many = [&](int count, double wait, v1::EventKind end) {
+    for (int i = 0; i < count; ++i, ++n) {
+      const std::string id = absl::StrCat("v", n);
+      const absl::Time arrived = base + absl::Seconds(n);
+      events.push_back(Event(v1::ARRIVED, id, arrived));
+      events.push_back(Event(end, id, arrived + absl::Seconds(wait)));
+    }
+  };
+  many(69, 12, v1::ANSWERED);
+  many(1, 20, v1::ANSWERED);  // exactly T
+  many(10, 45, v1::ANSWERED);
+  many(5, 5, v1::ABANDONED);  // at or under S
+  many(5, 15, v1::ABANDONED);
+  many(8, 30, v1::ABANDONED);
+  many(2, 40, v1::FLOWED_OUT);
+  std::vector<v1::EventBatch> batches;
+  for (size_t i = 0; i < events.size(); i += 50) {
+    v1::EventBatch& b = batches.emplace_back();
+    b.set_sequence(batches.size());
+    for (size_t j = i; j < std::min(events.size(), i + 50); ++j) *b.add_events() = events[j];
+  }
+  return batches;
+}
+
+// Publishes over one Publish stream and returns the acks.
+std::vector<v1::BatchAck> Stream(v1::Ingest::Stub& stub, const std::vector<v1::EventBatch>& batches) {
+  grpc::ClientContext context;
+  auto stream = stub.Publish(&context);
+  for (const v1::EventBatch& b : batches) EXPECT_TRUE(stream->Write(b));
+  stream->WritesDone();
+  std::vector<v1::BatchAck> acks;
+  v1::BatchAck ack;
+  while (stream->Read(&ack)) acks.push_back(ack);
+  EXPECT_TRUE(stream->Finish().ok());
+  return acks;
+}
+
+TEST(DaemonTest, SemanticsVectorOverGrpcScrapedExactly) {
+  Daemon daemon(kConfig);
+  ASSERT_FALSE(daemon.grpc_address().empty()) << daemon.Log();
+  auto stub = daemon.Stub();
+  std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
+  ASSERT_EQ(batches.size(), 4u);
+  // Half through the unary call, half through the stream.
+  for (size_t i = 0; i < 2; ++i) {
+    grpc::ClientContext context;
+    v1::BatchAck ack;
+    ASSERT_TRUE(stub->PublishBatch(&context, batches[i], &ack).ok());
+    EXPECT_EQ(ack.sequence(), batches[i].sequence());
+    EXPECT_EQ(ack.accepted(), 50u);
+  }
+  const std::vector<v1::BatchAck> acks = Stream(*stub, {batches[2], batches[3]});
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[0].sequence(), 3u);
+  EXPECT_EQ(acks[1].sequence(), 4u);
+  EXPECT_EQ(acks[0].accepted() + acks[1].accepted(), 100u);
+
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  auto outcome = [&](const char* o) {
+    return Sample(m, absl::StrCat("slamon_objective_outcomes_total{", kSalesPolicy,
+                                  R"(,objective="answer",outcome=")", o, "\"}"));
+  };
+  EXPECT_EQ(outcome("answered_within"), 70);
+  EXPECT_EQ(outcome("answered_late"), 10);
+  EXPECT_EQ(outcome("abandoned_short"), 5);
+  EXPECT_EQ(outcome("abandoned_within"), 5);
+  EXPECT_EQ(outcome("abandoned_late"), 8);
+  EXPECT_EQ(outcome("flowed_out_within"), 0);
+  EXPECT_EQ(outcome("flowed_out_late"), 2);
+  const auto sl = Sample(m, absl::StrCat("slamon_service_level_ratio{", kSalesPolicy,
+                                         R"(,window="15m",formula="short_abandons_excluded"})"));
+  ASSERT_TRUE(sl.has_value());
+  EXPECT_NEAR(*sl, 70.0 / 93, 1e-12);  // 75.27 %
+  EXPECT_NEAR(*Sample(m, absl::StrCat("slamon_abandon_ratio{", kSalesPolicy, R"(,window="15m"})")), 13.0 / 95, 1e-12);
+  EXPECT_NEAR(*Sample(m, absl::StrCat("slamon_average_speed_of_answer_seconds{", kSalesPolicy, R"(,window="15m"})")),
+              (69 * 12 + 20 + 10 * 45) / 80.0, 1e-9);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_status{", kSalesPolicy, R"(,window="15m",objective="answer"})")), 2);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_total{", kSales, R"(,event="arrived"})")), 100);
+  // The wait histogram has a bucket at T: 69 waits of 12 s plus the one of exactly 20 s.
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_wait_seconds_bucket{", kSales, R"(,outcome="answered",le="20"})")), 70);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_wait_seconds_count{", kSales, R"(,outcome="answered"})")), 80);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_threshold_seconds{", kSalesPolicy, R"(,objective="answer"})")), 20);
+  EXPECT_EQ(Sample(m, "slamon_events_accepted_total"), 200);
+}
+
+TEST(DaemonTest, RejectionsAreListedByIndexAndCounted) {
+  Daemon daemon(kConfig);
+  auto stub = daemon.Stub();
+  const absl::Time now = absl::Now();
+  v1::EventBatch batch;
+  batch.set_sequence(7);
+  *batch.add_events() = Event(v1::ARRIVED, "x", now - absl::Seconds(30));
+  *batch.add_events() = Event(v1::ARRIVED, "x", now - absl::Seconds(20), "-again");  // already_open
+  *batch.add_events() = Event(v1::ANSWERED, "x", now - absl::Seconds(40));           // before_arrival
+  v1::ContactEvent no_kind = Event(v1::ANSWERED, "x", now, "-nokind");
+  no_kind.set_kind(v1::EVENT_KIND_UNSPECIFIED);
+  *batch.add_events() = no_kind;                                                      // invalid_field
+  v1::ContactEvent no_time = Event(v1::ANSWERED, "x", now, "-notime");
+  no_time.clear_occurred_at();
+  *batch.add_events() = no_time;                                                      // missing_field
+  v1::ContactRecord record;
+  record.set_contact_id("r1");
+  record.set_queue("sales");
+  *batch.add_records() = record;                                                      // missing_field (record)
+  const std::vector<v1::BatchAck> acks = Stream(*stub, {batch});
+  ASSERT_EQ(acks.size(), 1u);
+  const v1::BatchAck& ack = acks[0];
+  EXPECT_EQ(ack.sequence(), 7u);
+  EXPECT_EQ(ack.accepted(), 1u);
+  ASSERT_EQ(ack.rejected_size(), 5);
+  const std::vector<std::pair<uint32_t, std::string>> expected = {
+      {1, "already_open"}, {2, "before_arrival"}, {3, "invalid_field"}, {4, "missing_field"}, {0, "missing_field"}};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(ack.rejected(i).index(), expected[i].first) << i;
+    EXPECT_EQ(ack.rejected(i).reason(), expected[i].second) << i;
+    EXPECT_FALSE(ack.rejected(i).message().empty());
+  }
+  EXPECT_EQ(ack.rejected(4).item(), v1::RECORD);
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, R"(slamon_events_rejected_total{reason="already_open"})"), 1);
+  EXPECT_EQ(Sample(m, R"(slamon_events_rejected_total{reason="before_arrival"})"), 1);
+  EXPECT_EQ(Sample(m, R"(slamon_events_rejected_total{reason="invalid_field"})"), 1);
+  EXPECT_EQ(Sample(m, R"(slamon_events_rejected_total{reason="missing_field"})"), 2);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_waiting{", kSales, "}")), 1);
+}
+
+TEST(DaemonTest, ResentBatchCountsOnce) {
+  Daemon daemon(kConfig);
+  auto stub = daemon.Stub();
+  std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
+  const std::vector<v1::BatchAck> first = Stream(*stub, {batches[0]});
+  const std::vector<v1::BatchAck> again = Stream(*stub, {batches[0]});
+  EXPECT_EQ(first[0].accepted(), 50u);
+  EXPECT_EQ(again[0].accepted(), 0u);
+  EXPECT_EQ(again[0].duplicates(), 50u);
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, "slamon_events_duplicate_total"), 50);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_total{", kSales, R"(,event="arrived"})")), 25);
+}
+
+TEST(DaemonTest, ReplayPublishesRecordsAndListsRejectedLines) {
+  Daemon daemon(kConfig);
+  testing::TempDir dir;
+  const absl::Time base = absl::Now() - absl::Minutes(5);
+  auto ts = [&](int s) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", base + absl::Seconds(s), absl::UTCTimeZone()); };
+  const std::string csv = absl::StrCat(
+      "contact_id,channel,queue,arrived_at,answered_at,abandoned_at,wrapup_ended_at,resolved_at,first_contact_resolution,csat\n",
+      "a,phone,sales,", ts(0), ",", ts(20), ",,", ts(200), ",", ts(200), ",true,5\n",   // within (exactly T), AHT 180
+      "b,phone,sales,", ts(1), ",", ts(31), ",,", ts(151), ",,,\n",                    // late, AHT 120
+      "c,phone,sales,", ts(2), ",,", ts(6), ",,,,\n",                                  // short abandon
+      "d,phone,sales,", ts(3), ",", ts(1), ",,,,,\n");                                 // answered before arrival
+  const std::string path = dir.Write("records.csv", csv);
+  testing::RunResult r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon",
+                                       daemon.grpc_address(), path});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("4 records sent, 4 acknowledged: 3 accepted, 0 duplicates, 1 rejected"));
+  EXPECT_THAT(r.output, HasSubstr("line 5: before_arrival:"));
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  auto outcome = [&](const char* o) {
+    return Sample(m, absl::StrCat("slamon_objective_outcomes_total{", kSalesPolicy, R"(,objective="answer",outcome=")", o, "\"}"));
+  };
+  EXPECT_EQ(outcome("answered_within"), 1);
+  EXPECT_EQ(outcome("answered_late"), 1);
+  EXPECT_EQ(outcome("abandoned_short"), 1);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_handle_seconds_sum{", kSales, "}")), 300);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_handle_seconds_count{", kSales, "}")), 2);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_resolved_first_contact_total{", kSales, "}")), 1);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_csat_top_two_total{", kSales, "}")), 1);
+  // 1 answered within / (2 answered + 1 abandoned - 1 short).
+  EXPECT_NEAR(*Sample(m, absl::StrCat("slamon_service_level_ratio{", kSalesPolicy,
+                                      R"(,window="15m",formula="short_abandons_excluded"})")), 0.5, 1e-12);
+
+  // The same file again, as JSON Lines: everything is already known.
+  std::string jsonl;
+  for (const char* row : {R"({"contact_id":"a","channel":"phone","queue":"sales","arrived_at":")"}) {
+    jsonl = absl::StrCat(row, ts(0), R"(","answered_at":")", ts(20), R"(","csat":5})", "\n");
+  }
+  r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon", daemon.grpc_address(),
+                    dir.Write("again.jsonl", jsonl)});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 records sent, 1 acknowledged: 0 accepted, 1 duplicates, 0 rejected"));
+}
+
+TEST(DaemonTest, ReplayExitsNonZeroWhenTheDaemonIsDown) {
+  testing::TempDir dir;
+  const std::string path = dir.Write("r.csv", "contact_id,channel,queue,arrived_at\na,phone,q,2026-01-01T00:00:00Z\n");
+  const testing::RunResult r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon",
+                                             "127.0.0.1:1", "--timeout", "2s", path});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 items not acknowledged"));
+}
+
+TEST(DaemonTest, SighupReloadsPoliciesForNewContacts) {
+  Daemon daemon(kConfig);
+  std::string next = kConfig;
+  next.replace(next.find("threshold: 20s"), 14, "threshold: 30s");
+  std::ofstream(daemon.config_path()) << next;
+  daemon.process().Signal(SIGHUP);
+  // The reload shows in the log; the threshold gauge needs a queue to exist.
+  for (int i = 0; i < 200 && daemon.Log().find("policies reloaded") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_THAT(daemon.Log(), HasSubstr("SIGHUP: policies reloaded from"));
+  EXPECT_THAT(daemon.Log(), HasSubstr("phone v2"));
+  auto stub = daemon.Stub();
+  Stream(*stub, {SemanticsVectorBatches()[0]});
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_threshold_seconds{", kSalesPolicy, R"(,objective="answer"})")), 30);
+  // A broken file keeps the running policies.
+  std::ofstream(daemon.config_path()) << "policies: [\n";
+  daemon.process().Signal(SIGHUP);
+  for (int i = 0; i < 200 && daemon.Log().find("keeping the current policies") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_THAT(daemon.Log(), HasSubstr("SIGHUP: keeping the current policies: " + daemon.config_path() + ":2: invalid YAML"));
+}
+
+TEST(DaemonTest, MetricsPassPromtoolLint) {
+  Daemon daemon(kConfig);
+  auto stub = daemon.Stub();
+  Stream(*stub, SemanticsVectorBatches());
+  testing::TempDir dir;
+  const std::string path = dir.Write("metrics.txt", daemon.Scrape());
+  const testing::RunResult r = testing::Run({"/bin/sh", "-c", "promtool check metrics < " + path});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(DaemonTest, SigtermStopsCleanly) {
+  auto daemon = std::make_unique<Daemon>(kConfig);
+  daemon->process().Signal(SIGTERM);
+  EXPECT_EQ(daemon->process().Wait(10), 0);
+  EXPECT_THAT(daemon->Log(), HasSubstr("slamond stopped"));
+}
+
+TEST(BinariesTest, EveryBinaryAnswersHelp) {
+  for (const char* binary : {"daemon/slamond", "collectors/replay/slamon-replay", "collectors/simulator/slamon-simulator"}) {
+    const testing::RunResult r = testing::Run({testing::BinaryPath(binary), "--help"});
+    EXPECT_EQ(r.exit_code, 0) << binary;
+    EXPECT_THAT(r.output, HasSubstr("Flags:")) << binary;
+  }
+}
+
+TEST(BinariesTest, BadConfigNamesFileLineAndKey) {
+  testing::TempDir dir;
+  const std::string path = dir.Write("bad.yaml", "policies:\n  - name: p\n    objectives:\n      answer: { threshold: soon }\n");
+  const testing::RunResult r = testing::Run({testing::BinaryPath("daemon/slamond"), "--config", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr(path + ":4: policies[0].objectives.answer.threshold: invalid duration 'soon'"));
+}
+
+}  // namespace
+}  // namespace slamon

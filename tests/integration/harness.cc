@@ -1,0 +1,171 @@
+#include "tests/integration/harness.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+extern char** environ;
+
+namespace slamon::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string JsonField(const std::string& json, const std::string& key) {
+  const std::string needle = absl::StrCat("\"", key, "\": \"");
+  const size_t at = json.find(needle);
+  if (at == std::string::npos) return "";
+  const size_t start = at + needle.size();
+  return json.substr(start, json.find('"', start) - start);
+}
+
+}  // namespace
+
+std::string BinaryPath(const std::string& relative) { return std::string(SLAMON_BINARY_DIR) + "/" + relative; }
+std::string SourcePath(const std::string& relative) { return std::string(SLAMON_SOURCE_DIR) + "/" + relative; }
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "slamon-test-XXXXXX").string();
+  path_ = mkdtemp(pattern.data());
+}
+TempDir::~TempDir() { std::filesystem::remove_all(path_); }
+
+std::string TempDir::Write(const std::string& name, const std::string& content) const {
+  const std::string path = path_ + "/" + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+Process::Process(const std::vector<std::string>& argv, const std::string& output_file) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+  posix_spawn_file_actions_destroy(&actions);
+}
+
+Process::~Process() {
+  if (pid_ > 0 && !reaped_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void Process::Signal(int signal) const { kill(pid_, signal); }
+
+std::optional<int> Process::Wait(double timeout_seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      reaped_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
+}
+
+RunResult Run(const std::vector<std::string>& argv, double timeout_seconds) {
+  TempDir dir;
+  const std::string out = dir.path() + "/output";
+  Process p(argv, out);
+  std::optional<int> code = p.Wait(timeout_seconds);
+  return {code.value_or(-999), ReadFile(out)};
+}
+
+Daemon::Daemon(const std::string& config_yaml) {
+  log_path_ = dir_.path() + "/slamond.log";
+  const std::string ports = dir_.path() + "/ports.json";
+  std::vector<std::string> argv = {BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
+                                   "--metrics-listen", "127.0.0.1:0", "--ports-file", ports};
+  if (!config_yaml.empty()) {
+    config_path_ = dir_.Write("slamon.yaml", config_yaml);
+    argv.insert(argv.end(), {"--config", config_path_});
+  }
+  process_ = std::make_unique<Process>(argv, log_path_);
+  for (int i = 0; i < 1000 && !std::filesystem::exists(ports); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string json = ReadFile(ports);
+  grpc_ = JsonField(json, "grpc");
+  metrics_ = JsonField(json, "metrics");
+}
+
+Daemon::~Daemon() {
+  process_->Signal(SIGTERM);
+  process_->Wait(10);
+}
+
+std::string Daemon::Log() const { return ReadFile(log_path_); }
+
+std::unique_ptr<v1::Ingest::Stub> Daemon::Stub() const {
+  return v1::Ingest::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
+}
+
+std::string Daemon::Scrape() const { return HttpGet(metrics_, "/metrics"); }
+
+std::string HttpGet(const std::string& host_port, const std::string& path) {
+  namespace asio = boost::asio;
+  const std::vector<std::string> parts = absl::StrSplit(host_port, ':');
+  if (parts.size() != 2) return "";
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  asio::ip::tcp::resolver resolver(io);
+  asio::connect(socket, resolver.resolve(parts[0], parts[1], ec), ec);
+  if (ec) return "";
+  const std::string request = absl::StrCat("GET ", path, " HTTP/1.0\r\nHost: ", host_port, "\r\n\r\n");
+  asio::write(socket, asio::buffer(request), ec);
+  std::string response;
+  asio::read(socket, asio::dynamic_buffer(response), ec);  // HTTP/1.0: until the server closes
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+Samples ParseMetrics(const std::string& text) {
+  Samples out;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    double value = 0;
+    if (space == absl::string_view::npos || !absl::SimpleAtod(line.substr(space + 1), &value)) continue;
+    out[std::string(line.substr(0, space))] = value;
+  }
+  return out;
+}
+
+std::optional<double> Sample(const Samples& samples, const std::string& series) {
+  auto it = samples.find(series);
+  if (it == samples.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace slamon::testing

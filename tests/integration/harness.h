@@ -1,0 +1,91 @@
+// Runs real slamon binaries for integration tests: processes bound to
+// 127.0.0.1 on ports they pick, a plain HTTP scrape, and a parser for the
+// Prometheus text format.
+#ifndef SLAMON_TESTS_INTEGRATION_HARNESS_H_
+#define SLAMON_TESTS_INTEGRATION_HARNESS_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slamon/v1/ingest.grpc.pb.h"
+
+namespace slamon::testing {
+
+// Paths into the build and the source tree (fixed when the tests are built).
+std::string BinaryPath(const std::string& relative);  // e.g. "daemon/slamond"
+std::string SourcePath(const std::string& relative);
+
+// A fresh directory removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string Write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+// A child process; killed (SIGKILL) at destruction if still running.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& output_file);
+  ~Process();
+  pid_t pid() const { return pid_; }
+  void Signal(int signal) const;
+  // The exit code, or -signal if killed by one; nullopt on timeout.
+  std::optional<int> Wait(double timeout_seconds);
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+// Runs a command to completion, returning its exit code and output.
+struct RunResult {
+  int exit_code;
+  std::string output;
+};
+RunResult Run(const std::vector<std::string>& argv, double timeout_seconds = 60);
+
+// slamond on free loopback ports, with an optional config file.
+class Daemon {
+ public:
+  explicit Daemon(const std::string& config_yaml = "");
+  ~Daemon();
+  const std::string& grpc_address() const { return grpc_; }
+  const std::string& metrics_address() const { return metrics_; }
+  std::string Log() const;
+  std::string config_path() const { return config_path_; }
+  Process& process() { return *process_; }
+  std::unique_ptr<v1::Ingest::Stub> Stub() const;
+  // The /metrics text.
+  std::string Scrape() const;
+
+ private:
+  TempDir dir_;
+  std::string config_path_;
+  std::string log_path_;
+  std::unique_ptr<Process> process_;
+  std::string grpc_;
+  std::string metrics_;
+};
+
+// HTTP GET over loopback; the body, or an empty string on failure.
+std::string HttpGet(const std::string& host_port, const std::string& path);
+
+// Prometheus text format: "name{labels}" exactly as written -> value.
+using Samples = std::map<std::string, double>;
+Samples ParseMetrics(const std::string& text);
+// The value of `name{labels}` (labels in the order the daemon writes them).
+std::optional<double> Sample(const Samples& samples, const std::string& series);
+
+}  // namespace slamon::testing
+
+#endif  // SLAMON_TESTS_INTEGRATION_HARNESS_H_
