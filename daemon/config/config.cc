@@ -339,7 +339,9 @@ absl::StatusOr<Policy> ParsePolicy(const Reader& r, const YAML::Node& node, cons
 
 absl::Status ParseWindows(const Reader& r, const YAML::Node& node, engine::WindowOptions& w) {
   const std::string path = "windows";
-  if (absl::Status s = r.OnlyKeys(node, path, {"rolling", "interval", "day_start", "resolution"}); !s.ok()) {
+  if (absl::Status s = r.OnlyKeys(node, path, {"rolling", "interval", "day_start", "resolution",
+                                               "at_risk_margin", "min_volume"});
+      !s.ok()) {
     return s;
   }
   if (node["rolling"]) {
@@ -362,6 +364,14 @@ absl::Status ParseWindows(const Reader& r, const YAML::Node& node, engine::Windo
     if (d < w.resolution || d > absl::Hours(24)) {
       return r.Error(node["rolling"], path + ".rolling", "each window must be between the resolution and 24h");
     }
+  }
+  if (node["at_risk_margin"]) {
+    SLAMON_ASSIGN_OR_RETURN(w.at_risk_margin, r.Number(node["at_risk_margin"], path + ".at_risk_margin", 0, 1));
+  }
+  if (node["min_volume"]) {
+    double volume = 0;
+    SLAMON_ASSIGN_OR_RETURN(volume, r.Number(node["min_volume"], path + ".min_volume", 0, 1e9));
+    w.min_volume = static_cast<uint64_t>(volume);
   }
   if (node["day_start"]) {
     std::string text;

@@ -112,6 +112,16 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 1bd, basis: calendar }\n",
                 "business-day thresholds ('bd') need business calendars"}));
 
+TEST(LoadConfigFileTest, ShippedExampleLoads) {
+  const absl::StatusOr<Config> c = LoadConfigFile(std::string(SLAMON_SOURCE_DIR) + "/deploy/slamon.example.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->policies.size(), 5u);
+  EXPECT_EQ(c->policies[0].match.priorities, (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(c->policies[2].Find(ObjectiveKind::kAnswer)->warn.At(absl::Hours(4)), absl::Hours(3));
+  EXPECT_EQ(c->engine.windows.min_volume, 10u);
+  EXPECT_DOUBLE_EQ(c->engine.windows.at_risk_margin, 0.05);
+}
+
 TEST(LoadConfigFileTest, MissingFileIsNamed) {
   const absl::StatusOr<Config> c = LoadConfigFile("/nonexistent/slamon.yaml");
   ASSERT_FALSE(c.ok());

@@ -81,12 +81,14 @@ Process::~Process() {
 void Process::Signal(int signal) const { kill(pid_, signal); }
 
 std::optional<int> Process::Wait(double timeout_seconds) {
+  if (reaped_) return exit_code_;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       reaped_ = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      return exit_code_;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -45,6 +45,7 @@ class Process {
  private:
   pid_t pid_ = -1;
   bool reaped_ = false;
+  int exit_code_ = 0;
 };
 
 // Runs a command to completion, returning its exit code and output.
