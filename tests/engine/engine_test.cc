@@ -36,6 +36,13 @@ class EngineTest : public ::testing::Test {
     Accept(MakeEvent(end, id, at + wait), at + wait);
   }
   EngineSnapshot Snap(double now_s) { return engine_.Snapshot(At(now_s)); }
+  // One queue of a fresh snapshot, by value (an empty one if absent).
+  QueueSnapshot Queue(double now_s, absl::string_view queue) {
+    const EngineSnapshot s = Snap(now_s);
+    const QueueSnapshot* q = FindQueue(s, queue);
+    EXPECT_NE(q, nullptr) << queue;
+    return q != nullptr ? *q : QueueSnapshot{};
+  }
   uint64_t Rejected(const EngineSnapshot& s, RejectReason r) {
     return s.health.rejected[static_cast<int>(r)];
   }
@@ -98,10 +105,10 @@ TEST_F(EngineTest, LiveWaitingFigures) {
   EXPECT_EQ(q->waiting_past_threshold, 1);
   EXPECT_EQ(q->waiting_past_warning, 3);
   Accept(MakeEvent(EventKind::kAnswered, "a", 41), 41);
-  const QueueSnapshot* after = FindQueue(Snap(41), "sales");
-  EXPECT_EQ(after->waiting, 3);
-  EXPECT_EQ(after->oldest_wait, absl::Seconds(16));
-  EXPECT_EQ(after->waiting_past_threshold, 0);
+  const QueueSnapshot after = Queue(41, "sales");
+  EXPECT_EQ(after.waiting, 3);
+  EXPECT_EQ(after.oldest_wait, absl::Seconds(16));
+  EXPECT_EQ(after.waiting_past_threshold, 0);
 }
 
 TEST_F(EngineTest, DuplicatesCountOnce) {
@@ -142,7 +149,7 @@ TEST_F(EngineTest, OrphanIsRejectedAfterTheAllowance) {
   EXPECT_EQ(s.health.pending_events, 0u);
   // A late ARRIVED now opens a contact that simply waits.
   Accept(Arrival("ghost", 0), 16);
-  EXPECT_EQ(FindQueue(Snap(16), "sales")->waiting, 1);
+  EXPECT_EQ(Queue(16, "sales").waiting, 1);
 }
 
 TEST_F(EngineTest, LateEventLandsWhereItsTimestampPutsIt) {
@@ -152,43 +159,43 @@ TEST_F(EngineTest, LateEventLandsWhereItsTimestampPutsIt) {
   engine_.Tick(At(now));
   Accept(Arrival("old", 0), now);
   Accept(MakeEvent(EventKind::kAnswered, "old", 10), now);
-  const QueueSnapshot* q = FindQueue(Snap(now), "sales");
-  EXPECT_EQ(q->totals.outcomes[AnswerOutcome::kAnsweredWithin], 1u);
-  EXPECT_EQ(q->windows[0].tally.outcomes.offered(), 0u);  // 15m
-  EXPECT_EQ(q->windows[1].tally.outcomes.offered(), 0u);  // 1h
+  QueueSnapshot q = Queue(now, "sales");
+  EXPECT_EQ(q.totals.outcomes[AnswerOutcome::kAnsweredWithin], 1u);
+  EXPECT_EQ(q.windows[0].tally.outcomes.offered(), 0u);  // 15m
+  EXPECT_EQ(q.windows[1].tally.outcomes.offered(), 0u);  // 1h
   // One 50 minutes ago is in the hour but not in the 15 minutes.
   Accept(Arrival("recent", now - 3000), now);
   Accept(MakeEvent(EventKind::kAnswered, "recent", now - 2990), now);
-  q = FindQueue(Snap(now), "sales");
-  EXPECT_EQ(q->windows[0].tally.outcomes.offered(), 0u);
-  EXPECT_EQ(q->windows[1].tally.outcomes.offered(), 1u);
+  q = Queue(now, "sales");
+  EXPECT_EQ(q.windows[0].tally.outcomes.offered(), 0u);
+  EXPECT_EQ(q.windows[1].tally.outcomes.offered(), 1u);
 }
 
 TEST_F(EngineTest, RollingWindowForgetsAsTimePasses) {
   Contact("a", 0, 10, EventKind::kAnswered);
-  EXPECT_EQ(FindQueue(Snap(10), "sales")->windows[0].tally.outcomes.answered(), 1u);
+  EXPECT_EQ(Queue(10, "sales").windows[0].tally.outcomes.answered(), 1u);
   // 15 minutes in 10-second steps: the step of t=10 s leaves at t=910 s.
-  EXPECT_EQ(FindQueue(Snap(909), "sales")->windows[0].tally.outcomes.answered(), 1u);
-  EXPECT_EQ(FindQueue(Snap(910), "sales")->windows[0].tally.outcomes.answered(), 0u);
-  EXPECT_EQ(FindQueue(Snap(910), "sales")->windows[1].tally.outcomes.answered(), 1u);
-  EXPECT_EQ(FindQueue(Snap(3610), "sales")->windows[1].tally.outcomes.answered(), 0u);
-  EXPECT_EQ(FindQueue(Snap(3610), "sales")->totals.outcomes.answered(), 1u);
+  EXPECT_EQ(Queue(909, "sales").windows[0].tally.outcomes.answered(), 1u);
+  EXPECT_EQ(Queue(910, "sales").windows[0].tally.outcomes.answered(), 0u);
+  EXPECT_EQ(Queue(910, "sales").windows[1].tally.outcomes.answered(), 1u);
+  EXPECT_EQ(Queue(3610, "sales").windows[1].tally.outcomes.answered(), 0u);
+  EXPECT_EQ(Queue(3610, "sales").totals.outcomes.answered(), 1u);
 }
 
 TEST_F(EngineTest, IntervalAndTodayAreAligned) {
   // T0 is 09:00 UTC. The interval 09:00-09:30 holds outcomes until 09:30.
   Contact("a", 60, 10, EventKind::kAnswered);     // 09:01
   Contact("b", 1790, 5, EventKind::kAnswered);    // 09:29:55
-  const QueueSnapshot* q = FindQueue(Snap(1799), "sales");
-  EXPECT_EQ(q->windows[2].name, "interval");
-  EXPECT_EQ(q->windows[2].tally.outcomes.answered(), 2u);
+  QueueSnapshot q = Queue(1799, "sales");
+  EXPECT_EQ(q.windows[2].name, "interval");
+  EXPECT_EQ(q.windows[2].tally.outcomes.answered(), 2u);
   Contact("c", 1800, 5, EventKind::kAnswered);    // 09:30:00 starts the next interval
-  q = FindQueue(Snap(1810), "sales");
-  EXPECT_EQ(q->windows[2].tally.outcomes.answered(), 1u);
-  EXPECT_EQ(q->windows[3].name, "today");
-  EXPECT_EQ(q->windows[3].tally.outcomes.answered(), 3u);
+  q = Queue(1810, "sales");
+  EXPECT_EQ(q.windows[2].tally.outcomes.answered(), 1u);
+  EXPECT_EQ(q.windows[3].name, "today");
+  EXPECT_EQ(q.windows[3].tally.outcomes.answered(), 3u);
   // 15 hours later it is 2026-03-03 00:00 UTC: a new day.
-  EXPECT_EQ(FindQueue(Snap(15 * 3600), "sales")->windows[3].tally.outcomes.answered(), 0u);
+  EXPECT_EQ(Queue(15 * 3600, "sales").windows[3].tally.outcomes.answered(), 0u);
 }
 
 TEST_F(EngineTest, TransferClosesOneSegmentAndOpensTheNext) {
@@ -218,9 +225,8 @@ TEST_F(EngineTest, AnsweredContactTransferredAndAnsweredAgain) {
   Event transfer = MakeEvent(EventKind::kTransferred, "a", 60);
   transfer.queue = "billing";
   Accept(transfer, 92);
-  const QueueSnapshot* billing = FindQueue(Snap(93), "billing");
-  ASSERT_NE(billing, nullptr);
-  EXPECT_EQ(billing->totals.outcomes[AnswerOutcome::kAnsweredLate], 1u);  // 30 s there
+  const QueueSnapshot billing = Queue(93, "billing");
+    EXPECT_EQ(billing.totals.outcomes[AnswerOutcome::kAnsweredLate], 1u);  // 30 s there
   EXPECT_EQ(Snap(93).health.pending_events, 0u);
 }
 
@@ -310,7 +316,7 @@ TEST_F(EngineTest, HandleResolutionAndSatisfaction) {
   Event survey_b = MakeEvent(EventKind::kSurveyed, "b", 320);
   survey_b.csat_score = 3;
   Accept(survey_b, 320);
-  const QueueTotals& t = FindQueue(Snap(400), "sales")->totals;
+  const QueueTotals& t = Queue(400, "sales").totals;
   EXPECT_DOUBLE_EQ(t.handle.sum / t.handle.count, 240.0);
   EXPECT_EQ(t.resolved, 2u);
   EXPECT_EQ(t.resolved_first_contact, 1u);
