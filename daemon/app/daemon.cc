@@ -16,6 +16,7 @@
 #include "common/fmt_absl.h"
 #include "daemon/engine/engine.h"
 #include "daemon/export/sla_collectable.h"
+#include "daemon/ingest/batch_applier.h"
 #include "daemon/ingest/ingest_service.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
@@ -57,6 +58,7 @@ struct Daemon::State {
   std::unique_ptr<engine::Engine> engine;
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::shared_ptr<exporter::SlaCollectable> collectable;
+  std::unique_ptr<ingest::BatchApplier> applier;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<prometheus::Exposer> exposer;
@@ -80,7 +82,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   s->engine = std::make_unique<engine::Engine>(
       s->config.engine, std::make_shared<engine::PolicySet>(s->config.policies));
 
-  s->ingest = std::make_unique<ingest::IngestService>(s->engine.get(), clock, *s->registry);
+  s->applier = std::make_unique<ingest::BatchApplier>(s->engine.get(), clock, *s->registry);
+  s->ingest = std::make_unique<ingest::IngestService>(
+      [applier = s->applier.get()](const v1::EventBatch& batch, v1::BatchAck* ack) { applier->Apply(batch, ack); },
+      *s->registry);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

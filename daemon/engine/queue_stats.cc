@@ -43,11 +43,9 @@ QueueTotals& QueueTotals::operator+=(const QueueTotals& other) {
   return *this;
 }
 
-QueueStats::QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows)
-    : key_(std::move(key)),
-      policy_(policy),
-      rolling_(windows),
-      periods_(windows, policy != nullptr ? policy->time_zone : absl::UTCTimeZone()) {}
+QueueStats::QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows,
+                       const PeriodClock* periods)
+    : key_(std::move(key)), policy_(policy), rolling_(windows), periods_(periods) {}
 
 void QueueStats::RecordAnswer(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
   totals_.outcomes[outcome] += 1;
@@ -63,7 +61,7 @@ void QueueStats::StopWaiting(absl::Time since) {
 
 void QueueStats::Advance(absl::Time now) {
   rolling_.Advance(now);
-  periods_.Advance(now);
+  periods_.Sync();
 }
 
 }  // namespace slamon::engine

@@ -66,7 +66,8 @@ struct QueueTotals {
 
 class QueueStats {
  public:
-  QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows);
+  QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows,
+             const PeriodClock* periods);
 
   const QueueKey& key() const { return key_; }
 

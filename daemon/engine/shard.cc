@@ -52,8 +52,14 @@ ItemResult Shard::Reject(RejectReason reason, std::string detail) {
   return ItemResult::Rejected(reason, std::move(detail));
 }
 
+void Shard::AdvanceClock(absl::Time now) {
+  if (now <= now_) return;
+  now_ = now;
+  for (auto& [zone, clock] : period_clocks_) clock.Advance(now_);
+}
+
 ItemResult Shard::Apply(const Event& event, const PolicySet& policies, absl::Time now) {
-  now_ = std::max(now_, now);
+  AdvanceClock(now);
   health_.events_received += 1;
   if (event.source.empty() || event.event_id.empty() || event.contact_id.empty()) {
     return Reject(RejectReason::kMissingField, "source, event_id and contact_id are required");
@@ -99,6 +105,7 @@ ItemResult Shard::Park(const Event& event, Attempt attempt, absl::Time now) {
 }
 
 void Shard::RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now) {
+  if (parked_.empty()) return;  // the common case: no hashing at all
   auto it = parked_.find(key);
   if (it == parked_.end()) return;
   std::vector<Parked>& list = it->second;
@@ -164,22 +171,21 @@ Attempt Shard::Arrive(const Event& event, const PolicySet& policies, absl::Time 
                     absl::StrCat("channel '", event.channel,
                                  "' is not a lowercase name such as phone, email, chat"));
   }
-  ContactKey key{event.source, event.contact_id};
-  if (contacts_.contains(key)) {
+  auto [it, added] = contacts_.try_emplace(ContactKey{event.source, event.contact_id});
+  if (!added) {
     return Rejected(RejectReason::kAlreadyOpen,
                     absl::StrCat("contact '", event.contact_id, "' is already open"));
   }
   const Policy* policy = policies.Match(event.queue, event.channel, event.category,
                                         event.priority);
   QueueStats* stats = StatsFor(event.queue, event.channel, policy);
-  Contact contact;
+  Contact& contact = it->second;
   contact.policy = policy;
   contact.stats = stats;
   contact.arrived_at = contact.segment_start = event.occurred_at;
   contact.last_touched = now;
   stats->totals().volume[static_cast<int>(EventKind::kArrived)] += 1;
   stats->StartWaiting(event.occurred_at);
-  contacts_.emplace(std::move(key), contact);
   return Applied();
 }
 
@@ -188,7 +194,10 @@ QueueStats* Shard::StatsFor(absl::string_view queue, absl::string_view channel,
   QueueKey key{std::string(queue), std::string(channel), policy ? policy->name : ""};
   auto it = stats_.find(key);
   if (it == stats_.end()) {
-    it = stats_.try_emplace(key, key, policy, options_.windows).first;
+    const absl::TimeZone zone = policy != nullptr ? policy->time_zone : absl::UTCTimeZone();
+    auto [clock, added] = period_clocks_.try_emplace(zone.name(), options_.windows, zone);
+    if (added) clock->second.Advance(now_);
+    it = stats_.try_emplace(key, key, policy, options_.windows, &clock->second).first;
     it->second.Advance(now_);
   }
   return &it->second;
@@ -356,7 +365,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
 }
 
 void Shard::Tick(absl::Time now) {
-  now_ = std::max(now_, now);
+  AdvanceClock(now);
   while (!parked_order_.empty() && parked_order_.front().first <= now_) {
     auto it = parked_.find(parked_order_.front().second);
     parked_order_.pop_front();
@@ -387,7 +396,8 @@ void Shard::Tick(absl::Time now) {
     expiry_order_.pop_front();
   }
   dedup_.Expire(now_);
-  for (auto& [key, stats] : stats_) stats.Advance(now_);
+  // Windows are not advanced here: they move on the next outcome or when a
+  // snapshot reads them, so a tick costs what expires, not the queue count.
 }
 
 void Shard::Repoint(const PolicySet& policies) {
@@ -400,7 +410,7 @@ void Shard::Repoint(const PolicySet& policies) {
 
 void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>& into,
                     HealthSnapshot& health) {
-  now_ = std::max(now_, now);
+  AdvanceClock(now);
   for (auto& [key, stats] : stats_) {
     stats.Advance(now_);
     QueueSnapshot& q = into[key];

@@ -103,6 +103,8 @@ class Shard {
   QueueStats* StatsFor(absl::string_view queue, absl::string_view channel, const Policy* policy);
   ItemResult Park(const Event& event, Attempt attempt, absl::Time now);
   void RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now);
+  // Moves the shard's clock (and its period clocks) forward to `now`.
+  void AdvanceClock(absl::Time now);
   void CountRejection(RejectReason reason) { health_.rejected[static_cast<int>(reason)] += 1; }
   ItemResult Reject(RejectReason reason, std::string detail);
 
@@ -110,6 +112,8 @@ class Shard {
   absl::Time now_ = absl::InfinitePast();
   ContactMap contacts_;
   absl::node_hash_map<QueueKey, QueueStats> stats_;  // node map: contacts hold pointers
+  // One per time zone in use; node map: queues hold pointers.
+  absl::node_hash_map<std::string, PeriodClock> period_clocks_;
   absl::flat_hash_map<ContactKey, std::vector<Parked>, KeyHash, KeyEq> parked_;
   std::deque<std::pair<absl::Time, ContactKey>> parked_order_;
   size_t parked_count_ = 0;

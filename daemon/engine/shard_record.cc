@@ -20,7 +20,7 @@ bool Conflicts(const std::optional<absl::Time>& record, absl::Time known, absl::
 
 ItemResult Shard::ApplyRecord(const ContactRecord& r, const PolicySet& policies,
                               absl::Time now) {
-  now_ = std::max(now_, now);
+  AdvanceClock(now);
   health_.records_received += 1;
   if (r.contact_id.empty() || r.channel.empty() || r.queue.empty() ||
       r.arrived_at == absl::InfinitePast()) {

@@ -27,56 +27,62 @@ WindowTally& WindowTally::operator-=(const WindowTally& other) {
 
 RollingWindows::RollingWindows(const WindowOptions& options) : resolution_(options.resolution) {
   SLAMON_CHECK(resolution_ > absl::ZeroDuration());
-  int64_t longest = 1;
   for (absl::Duration d : options.rolling) {
     const int64_t n = std::max<int64_t>(1, absl::IDivDuration(d, resolution_, &d));
-    lengths_.push_back(n);
-    longest = std::max(longest, n);
+    windows_.push_back({n, 0, {}});
+    longest_ = std::max(longest_, n);
   }
-  ring_size_ = longest + 1;
-  sums_.resize(lengths_.size());
 }
 
 int64_t RollingWindows::BucketOf(absl::Time t) const {
-  return absl::ToUnixNanos(t) >= 0
-             ? absl::ToUnixNanos(t) / absl::ToInt64Nanoseconds(resolution_)
-             : (absl::ToUnixNanos(t) + 1) / absl::ToInt64Nanoseconds(resolution_) - 1;
+  const int64_t ns = absl::ToUnixNanos(t);
+  const int64_t step = absl::ToInt64Nanoseconds(resolution_);
+  return ns >= 0 ? ns / step : -((-ns + step - 1) / step);  // floor division
 }
 
 void RollingWindows::Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
   if (now_index_ == INT64_MIN) return;  // never advanced: no window exists yet
   const int64_t index = std::min(BucketOf(at), now_index_);
-  if (index <= now_index_ - ring_size_) return;  // older than every window
-  if (ring_.empty()) ring_.resize(static_cast<size_t>(ring_size_));
-  Bucket& bucket = Slot(index);
-  if (bucket.index != index) bucket = Bucket{index, {}};
-  bucket.tally.Add(outcome, wait);
-  for (size_t w = 0; w < lengths_.size(); ++w) {
-    if (index > now_index_ - lengths_[w]) sums_[w].Add(outcome, wait);
+  if (index <= now_index_ - longest_) return;  // older than every window
+  // Usually the newest bucket; a late outcome searches back for its own.
+  auto it = buckets_.end();
+  while (it != buckets_.begin() && std::prev(it)->index > index) --it;
+  if (it == buckets_.begin() || std::prev(it)->index != index) {
+    const uint64_t position = popped_ + static_cast<uint64_t>(it - buckets_.begin());
+    it = buckets_.insert(it, Bucket{index, {}});
+    // Windows whose oldest bucket sits at or after the insertion point move
+    // by one, unless the new bucket is inside them (it becomes their oldest).
+    for (Window& w : windows_) {
+      if (w.first > position || (w.first == position && !Inside(w, index))) w.first += 1;
+    }
+  } else {
+    --it;
+  }
+  it->tally.Add(outcome, wait);
+  for (Window& w : windows_) {
+    if (Inside(w, index)) w.sum.Add(outcome, wait);
   }
 }
 
 void RollingWindows::Advance(absl::Time now) {
+  if (now < next_step_) return;  // still within the current step: nothing leaves
   const int64_t target = BucketOf(now);
-  if (now_index_ == INT64_MIN || target - now_index_ >= ring_size_) {
-    // First use, or a jump past every window: nothing old stays inside.
-    now_index_ = target;
-    std::fill(sums_.begin(), sums_.end(), WindowTally{});
-    ring_.clear();
-    return;
-  }
-  if (target <= now_index_) return;
-  if (!ring_.empty()) {
-    for (size_t w = 0; w < lengths_.size(); ++w) {
-      // Buckets (now - len, target - len] leave window w.
-      for (int64_t leaving = now_index_ - lengths_[w] + 1; leaving <= target - lengths_[w];
-           ++leaving) {
-        const Bucket& bucket = Slot(leaving);
-        if (bucket.index == leaving) sums_[w] -= bucket.tally;
-      }
-    }
-  }
   now_index_ = target;
+  next_step_ = absl::UnixEpoch() + (target + 1) * resolution_;
+  uint64_t keep_from = popped_ + buckets_.size();
+  for (Window& w : windows_) {
+    while (w.first < popped_ + buckets_.size()) {
+      const Bucket& b = buckets_[static_cast<size_t>(w.first - popped_)];
+      if (Inside(w, b.index)) break;
+      w.sum -= b.tally;
+      w.first += 1;
+    }
+    keep_from = std::min(keep_from, w.first);
+  }
+  while (popped_ < keep_from) {
+    buckets_.pop_front();
+    popped_ += 1;
+  }
 }
 
 absl::Time IntervalStart(absl::Time t, absl::Duration length, absl::TimeZone zone) {
@@ -105,25 +111,24 @@ absl::Time DayStart(absl::Time t, absl::Duration day_start, absl::TimeZone zone)
   return absl::FromCivil(absl::CivilSecond(day) + offset, zone);
 }
 
-PeriodWindows::PeriodWindows(const WindowOptions& options, absl::TimeZone zone)
-    : interval_length_(options.interval), day_start_offset_(options.day_start), zone_(zone) {}
-
-void PeriodWindows::Roll(absl::Time now) {
-  if (now >= interval_.end) {
-    interval_.start = IntervalStart(now, interval_length_, zone_);
-    interval_.end = interval_.start + interval_length_;
-    interval_.tally = {};
+void PeriodClock::Advance(absl::Time now) {
+  if (now >= interval_end_) {
+    interval_start_ = IntervalStart(now, interval_length_, zone_);
+    interval_end_ = interval_start_ + interval_length_;
   }
-  if (now >= day_.end) {
-    day_.start = DayStart(now, day_start_offset_, zone_);
-    day_.end = DayStart(day_.start + absl::Hours(26), day_start_offset_, zone_);
-    day_.tally = {};
+  if (now >= day_end_) {
+    day_start_ = DayStart(now, day_start_offset_, zone_);
+    day_end_ = DayStart(day_start_ + absl::Hours(26), day_start_offset_, zone_);
   }
 }
 
-void PeriodWindows::Advance(absl::Time now) { Roll(now); }
+void PeriodWindows::Sync() {
+  if (interval_.start != clock_->interval_start()) interval_ = {clock_->interval_start(), {}};
+  if (day_.start != clock_->day_start()) day_ = {clock_->day_start(), {}};
+}
 
 void PeriodWindows::Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
+  Sync();
   // An outcome stamped ahead of the clock counts in the current period, like
   // in the rolling windows; one before the period started belongs to history.
   if (at >= interval_.start) interval_.tally.Add(outcome, wait);

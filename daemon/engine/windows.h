@@ -5,6 +5,7 @@
 #define SLAMON_DAEMON_ENGINE_WINDOWS_H_
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -39,9 +40,12 @@ struct WindowOptions {
   uint64_t min_volume = 10;
 };
 
-// Rolling sums over a ring of fixed-resolution buckets. An outcome older than
-// the longest window is ignored here (it still counts in the counters); one
-// stamped ahead of the clock counts in the current step.
+// Rolling sums over fixed-resolution buckets. Only buckets that hold an
+// outcome are stored (a queue with traffic in one shard of eight keeps an
+// eighth of them), oldest first; each window keeps a running sum and the
+// position of its oldest bucket, so Add and Advance are O(1) amortised. An
+// outcome older than the longest window is ignored here (it still counts in
+// the counters); one stamped ahead of the clock counts in the current step.
 class RollingWindows {
  public:
   explicit RollingWindows(const WindowOptions& options);
@@ -51,49 +55,72 @@ class RollingWindows {
   // ignored.
   void Advance(absl::Time now);
   // The sum of window `i` (in WindowOptions::rolling order).
-  const WindowTally& Sum(size_t i) const { return sums_[i]; }
+  const WindowTally& Sum(size_t i) const { return windows_[i].sum; }
 
  private:
   struct Bucket {
-    int64_t index = INT64_MIN;
+    int64_t index;
     WindowTally tally;
   };
+  struct Window {
+    int64_t length;    // in buckets
+    uint64_t first;    // absolute position of its oldest bucket
+    WindowTally sum;
+  };
   int64_t BucketOf(absl::Time t) const;
-  Bucket& Slot(int64_t index) {
-    return ring_[static_cast<size_t>(((index % ring_size_) + ring_size_) % ring_size_)];
-  }
+  bool Inside(const Window& w, int64_t index) const { return index > now_index_ - w.length; }
 
   absl::Duration resolution_;
-  std::vector<int64_t> lengths_;  // in buckets
-  int64_t ring_size_;
   int64_t now_index_ = INT64_MIN;
-  std::vector<Bucket> ring_;  // allocated on first Add
-  std::vector<WindowTally> sums_;
+  absl::Time next_step_ = absl::InfinitePast();  // when now_index_ next changes
+  int64_t longest_ = 1;
+  // Buckets ever removed from the front: positions are absolute so that
+  // removing old buckets does not move the windows' positions.
+  uint64_t popped_ = 0;
+  std::deque<Bucket> buckets_;
+  std::vector<Window> windows_;
 };
 
-// The current interval and the current day, aligned in a time zone.
+// The current interval and day of one time zone. Shared by every queue of a
+// shard that reports in that zone, so that the zone arithmetic runs once per
+// period rather than once per queue.
+class PeriodClock {
+ public:
+  PeriodClock(const WindowOptions& options, absl::TimeZone zone)
+      : interval_length_(options.interval), day_start_offset_(options.day_start), zone_(zone) {}
+
+  // Recomputes the bounds only when `now` has passed them.
+  void Advance(absl::Time now);
+  absl::Time interval_start() const { return interval_start_; }
+  absl::Time day_start() const { return day_start_; }
+
+ private:
+  absl::Duration interval_length_;
+  absl::Duration day_start_offset_;
+  absl::TimeZone zone_;
+  absl::Time interval_start_ = absl::InfinitePast();
+  absl::Time interval_end_ = absl::InfinitePast();
+  absl::Time day_start_ = absl::InfinitePast();
+  absl::Time day_end_ = absl::InfinitePast();
+};
+
+// One queue's tallies for the current interval and day of its PeriodClock.
 class PeriodWindows {
  public:
-  PeriodWindows(const WindowOptions& options, absl::TimeZone zone);
+  explicit PeriodWindows(const PeriodClock* clock) : clock_(clock) {}
 
   void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait);
-  void Advance(absl::Time now);
+  // Starts new tallies if the clock has moved to a new period.
+  void Sync();
   const WindowTally& interval() const { return interval_.tally; }
   const WindowTally& today() const { return day_.tally; }
-  absl::Time interval_start() const { return interval_.start; }
-  absl::Time day_start() const { return day_.start; }
 
  private:
   struct Period {
     absl::Time start = absl::InfinitePast();
-    absl::Time end = absl::InfinitePast();
     WindowTally tally;
   };
-  void Roll(absl::Time now);
-
-  absl::Duration interval_length_;
-  absl::Duration day_start_offset_;
-  absl::TimeZone zone_;
+  const PeriodClock* clock_;
   Period interval_;
   Period day_;
 };

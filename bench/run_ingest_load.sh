@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Starts slamond on free loopback ports, runs slamon-ingest-load against it
+# (arguments are passed on), and stops the daemon. Run from a release build.
+set -euo pipefail
+build=${BUILD:-build}
+dir=$(mktemp -d)
+"$build/daemon/slamond" --grpc-listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+  --ports-file "$dir/ports.json" --log-level warn &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do [ -s "$dir/ports.json" ] && break; sleep 0.1; done
+grpc=$(sed -E 's/.*"grpc": "([^"]+)".*/\1/' "$dir/ports.json")
+"$build/bench/slamon-ingest-load" --daemon "$grpc" "$@"
