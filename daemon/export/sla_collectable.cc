@@ -46,8 +46,12 @@ class Families {
     }
     Get(name, help, type).metric.push_back(std::move(m));
   }
+  // Like the official client libraries' labelled histograms, a series
+  // appears with its first observation: an empty one would cost a line per
+  // bucket on every scrape for nothing.
   void AddHistogram(const char* name, const char* help, Labels labels,
                     const engine::Histogram& h, const std::vector<double>& bounds) {
+    if (h.count == 0) return;
     ClientMetric m;
     m.label = std::move(labels);
     m.histogram.sample_count = h.count;
