@@ -120,10 +120,10 @@ class Scrape : public benchmark::Fixture {
 };
 std::unique_ptr<Engine> Scrape::engine_;
 
-BENCHMARK_F(Scrape, Snapshot)(benchmark::State& state) {
+BENCHMARK_DEFINE_F(Scrape, Snapshot)(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(engine_->Snapshot(kT0 + absl::Minutes(1)));
 }
-BENCHMARK_F(Scrape, Render)(benchmark::State& state) {
+BENCHMARK_DEFINE_F(Scrape, Render)(benchmark::State& state) {
   const EngineSnapshot snapshot = engine_->Snapshot(kT0 + absl::Minutes(1));
   size_t series = 0;
   for (auto _ : state) {
@@ -133,7 +133,7 @@ BENCHMARK_F(Scrape, Render)(benchmark::State& state) {
   }
   state.counters["series"] = static_cast<double>(series);
 }
-BENCHMARK_F(Scrape, Serialize)(benchmark::State& state) {
+BENCHMARK_DEFINE_F(Scrape, Serialize)(benchmark::State& state) {
   const std::vector<prometheus::MetricFamily> families =
       exporter::RenderSnapshot(engine_->Snapshot(kT0 + absl::Minutes(1)), engine_->options());
   const prometheus::TextSerializer serializer;
@@ -141,7 +141,7 @@ BENCHMARK_F(Scrape, Serialize)(benchmark::State& state) {
   for (auto _ : state) bytes = serializer.Serialize(families).size();
   state.counters["exposition_MB"] = static_cast<double>(bytes) / 1e6;
 }
-BENCHMARK_F(Scrape, Total)(benchmark::State& state) {
+BENCHMARK_DEFINE_F(Scrape, Total)(benchmark::State& state) {
   const prometheus::TextSerializer serializer;
   for (auto _ : state) {
     benchmark::DoNotOptimize(serializer.Serialize(
