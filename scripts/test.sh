@@ -7,18 +7,27 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 
 jobs=2  # the project's machines have 2 cores
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run_ctest() {
+  ctest --no-label-summary --output-on-failure -j"$jobs" "$@" | tee -a "$log"
+  return "${PIPESTATUS[0]}"
+}
 
 echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$jobs"
-ctest --test-dir build --output-on-failure -j"$jobs"
+run_ctest --test-dir build
 
 echo "== ASan + UBSan"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLAMON_SANITIZE=address -DSLAMON_BUILD_BENCH=OFF
 cmake --build build-asan -j"$jobs"
-ctest --test-dir build-asan --output-on-failure -j"$jobs"
+run_ctest --test-dir build-asan
 
 echo "== TSan (engine)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLAMON_SANITIZE=thread -DSLAMON_BUILD_BENCH=OFF
 cmake --build build-tsan -j"$jobs" --target engine_test
-build-tsan/tests/engine_test
+run_ctest --test-dir build-tsan -L engine_test
+
+total=$(awk '/tests passed, 0 tests failed out of/ {sum += $NF} END {print sum}' "$log")
+echo "all stages: $total passed, 0 failed"
