@@ -27,7 +27,18 @@ Publisher::~Publisher() {
 
 void Publisher::Publish(v1::ContactEvent event, uint64_t tag) {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [this] { return queued_.size() + unacked_.size() < options_.max_unacked_batches; });
+  changed_.wait(lock, [this] { return HasRoomLocked(); });
+  AddLocked(std::move(event), tag);
+}
+
+bool Publisher::TryPublish(v1::ContactEvent& event, uint64_t tag) {
+  std::lock_guard lock(mu_);
+  if (!HasRoomLocked()) return false;
+  AddLocked(std::move(event), tag);
+  return true;
+}
+
+void Publisher::AddLocked(v1::ContactEvent event, uint64_t tag) {
   if (BuildingSizeLocked() == 0) {
     building_since_ = absl::Now();
     changed_.notify_all();  // the worker starts the linger clock
@@ -40,7 +51,7 @@ void Publisher::Publish(v1::ContactEvent event, uint64_t tag) {
 
 void Publisher::Publish(v1::ContactRecord record, uint64_t tag) {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [this] { return queued_.size() + unacked_.size() < options_.max_unacked_batches; });
+  changed_.wait(lock, [this] { return HasRoomLocked(); });
   if (BuildingSizeLocked() == 0) {
     building_since_ = absl::Now();
     changed_.notify_all();  // the worker starts the linger clock

@@ -63,6 +63,9 @@ class Publisher {
   // batches are unacknowledged.
   void Publish(v1::ContactEvent event, uint64_t tag = 0);
   void Publish(v1::ContactRecord record, uint64_t tag = 0);
+  // Like Publish, but returns false instead of blocking when too many batches
+  // are unacknowledged (the event is then left untouched).
+  bool TryPublish(v1::ContactEvent& event, uint64_t tag = 0);
 
   // Sends what is queued and waits until all of it is acknowledged.
   // DEADLINE_EXCEEDED if that takes longer than `timeout`.
@@ -77,6 +80,8 @@ class Publisher {
     std::vector<uint64_t> event_tags;
     std::vector<uint64_t> record_tags;
   };
+  bool HasRoomLocked() const { return queued_.size() + unacked_.size() < options_.max_unacked_batches; }
+  void AddLocked(v1::ContactEvent event, uint64_t tag);
   size_t BuildingSizeLocked() const;
   void SealLocked();
   void Run();

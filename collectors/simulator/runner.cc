@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <deque>
+
 #include "collectors/common/publisher.h"
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
@@ -40,8 +42,13 @@ int RunSimulator(const SimulatorOptions& options) {
                  q.arrivals_per_hour, q.agents, absl::FormatDuration(q.handle),
                  q.patience == absl::ZeroDuration() ? "unlimited" : absl::FormatDuration(q.patience));
   }
+  // Events wait here while the daemon is slow or away, so that the loop never
+  // blocks and SIGTERM is always heard; simulated time pauses meanwhile.
+  constexpr size_t kMaxBacklog = 100'000;
+  std::deque<v1::ContactEvent> backlog;
   uint64_t published = 0;
   absl::Time next_report = real_start + absl::Seconds(10);
+  bool finished = false;
   while (true) {
     // Simulated time never runs ahead of the clock: the backfill is replayed
     // at `speed`, then the simulation follows real time.
@@ -49,24 +56,32 @@ int RunSimulator(const SimulatorOptions& options) {
     absl::Time target = options.speed == 0
                             ? real_now
                             : std::min(real_now, sim_start + (real_now - real_start) * options.speed);
-    const bool finished = options.duration > absl::ZeroDuration() && target >= sim_start + options.duration;
-    if (finished) target = sim_start + options.duration;
-    sim.RunUntil(target, [&](v1::ContactEvent e) {
-      publisher.Publish(std::move(e));
+    if (options.duration > absl::ZeroDuration() && target >= sim_start + options.duration) {
+      target = sim_start + options.duration;
+      finished = true;
+    }
+    if (backlog.size() < kMaxBacklog) {
+      sim.RunUntil(target, [&backlog](v1::ContactEvent e) { backlog.push_back(std::move(e)); });
+    } else {
+      finished = false;  // not done until the simulation has reached the end
+    }
+    while (!backlog.empty() && publisher.TryPublish(backlog.front())) {
+      backlog.pop_front();
       ++published;
-    });
+    }
     if (real_now >= next_report) {
       const PublisherStats s = publisher.stats();
       spdlog::info("simulated up to {}: {} events published, {} acknowledged, {} rejected",
                    absl::FormatTime("%H:%M:%S", target, absl::UTCTimeZone()), published, s.acknowledged, s.rejected);
       next_report = real_now + absl::Seconds(10);
     }
-    if (finished || WaitForStopSignal(stop, absl::Milliseconds(100))) break;
+    if ((finished && backlog.empty()) || WaitForStopSignal(stop, absl::Milliseconds(100))) break;
   }
-  const absl::Status flushed = publisher.Flush(absl::Seconds(30));
+  // Waiting for acks is worth it only while connected.
+  const absl::Status flushed = publisher.Flush(publisher.connected() ? absl::Seconds(30) : absl::Seconds(2));
   const PublisherStats s = publisher.stats();
-  spdlog::info("stopping: {} events published, {} acknowledged ({} accepted, {} duplicates, {} rejected)", published,
-               s.acknowledged, s.accepted, s.duplicates, s.rejected);
+  spdlog::info("stopping: {} events published, {} acknowledged ({} accepted, {} duplicates, {} rejected), {} not sent",
+               published, s.acknowledged, s.accepted, s.duplicates, s.rejected, backlog.size());
   return flushed.ok() ? 0 : ExitWithError(flushed);
 }
 

@@ -1,5 +1,6 @@
 #include "daemon/engine/dedup.h"
 
+#include <bit>
 #include <cstring>
 
 namespace slamon::engine {
@@ -16,19 +17,23 @@ uint64_t Mix(uint64_t x) {
   return x;
 }
 
+// Two independent multiply-rotate lanes over 8-byte words; the full mix runs
+// once at the end, not per word.
 void Absorb(absl::string_view s, uint64_t& h1, uint64_t& h2) {
+  auto lanes = [&h1, &h2](uint64_t word) {
+    h1 = std::rotl((h1 ^ word) * 0x9e3779b97f4a7c15ULL, 29);
+    h2 = std::rotl((h2 + word) * 0xd6e8feb86659fd93ULL, 31);
+  };
   size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
     uint64_t word;
     std::memcpy(&word, s.data() + i, 8);
-    h1 = Mix(h1 ^ word);
-    h2 = Mix(h2 + word * 0x9e3779b97f4a7c15ULL);
+    lanes(word);
   }
   uint64_t tail = 0;
   std::memcpy(&tail, s.data() + i, s.size() - i);
   // The length is absorbed so that ("ab", "c") and ("a", "bc") differ.
-  h1 = Mix(h1 ^ tail ^ (static_cast<uint64_t>(s.size()) << 56));
-  h2 = Mix(h2 + (tail ^ s.size()) * 0xd6e8feb86659fd93ULL);
+  lanes(tail ^ (static_cast<uint64_t>(s.size()) << 56));
 }
 
 }  // namespace
@@ -37,7 +42,7 @@ Fingerprint FingerprintOf(absl::string_view a, absl::string_view b) {
   uint64_t h1 = 0x243f6a8885a308d3ULL, h2 = 0x13198a2e03707344ULL;
   Absorb(a, h1, h2);
   Absorb(b, h1, h2);
-  return {Mix(h1 ^ h2), h2};
+  return {Mix(h1 ^ Mix(h2)), Mix(h2 + h1)};
 }
 
 bool DedupIndex::Insert(absl::string_view source, absl::string_view event_id, absl::Time now) {

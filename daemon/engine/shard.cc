@@ -5,6 +5,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "daemon/engine/seconds.h"
 #include "common/duration.h"
 
 namespace slamon::engine {
@@ -208,7 +209,7 @@ void Shard::StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at) {
   const absl::Duration wait = at - contact.segment_start;
   stats.StopWaiting(contact.segment_start);
   stats.totals().wait[static_cast<int>(WaitKindOf(end))].Observe(options_.wait_buckets,
-                                                                  absl::ToDoubleSeconds(wait));
+                                                                  Seconds(wait));
   if (contact.policy != nullptr) {
     if (const Objective* answer = contact.policy->Find(ObjectiveKind::kAnswer)) {
       stats.Advance(now_);
@@ -305,7 +306,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       slot = at;
       if (event.kind == EventKind::kWrapupEnded) {
         totals.handle.Observe(options_.handle_buckets,
-                              absl::ToDoubleSeconds(at - contact.answered_at));
+                              Seconds(at - contact.answered_at));
       }
       return count(kind_index);
     }

@@ -3,13 +3,14 @@
 #include <algorithm>
 
 #include "common/check.h"
+#include "daemon/engine/seconds.h"
 
 namespace slamon::engine {
 
 void WindowTally::Add(AnswerOutcome outcome, absl::Duration wait) {
   outcomes[outcome] += 1;
   if (outcome == AnswerOutcome::kAnsweredWithin || outcome == AnswerOutcome::kAnsweredLate) {
-    answered_wait_seconds += absl::ToDoubleSeconds(wait);
+    answered_wait_seconds += Seconds(wait);
   }
 }
 

@@ -1,0 +1,15 @@
+// Durations as seconds on the event path. absl::ToDoubleSeconds divides
+// through FDivDuration (~100 instructions); waits and handle times fit in
+// int64 nanoseconds, and dividing by 1e9 keeps whole seconds exact.
+#ifndef SLAMON_DAEMON_ENGINE_SECONDS_H_
+#define SLAMON_DAEMON_ENGINE_SECONDS_H_
+
+#include "absl/time/time.h"
+
+namespace slamon::engine {
+
+inline double Seconds(absl::Duration d) { return static_cast<double>(absl::ToInt64Nanoseconds(d)) / 1e9; }
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_SECONDS_H_
