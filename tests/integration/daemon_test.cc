@@ -2,8 +2,10 @@
 #include <signal.h>
 
 #include <fstream>
+#include <future>
 #include <thread>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
@@ -284,6 +286,60 @@ TEST(DaemonTest, SigtermStopsCleanly) {
   daemon->process().Signal(SIGTERM);
   EXPECT_EQ(daemon->process().Wait(10), 0);
   EXPECT_THAT(daemon->Log(), HasSubstr("slamond stopped"));
+}
+
+// Raw bytes over the generic stub: neither the health nor the reflection
+// protos are compiled into slamon, and no client for them is packaged.
+std::string ToString(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+TEST(DaemonTest, AnswersHealthChecks) {
+  Daemon daemon(kConfig);
+  grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  grpc::Slice empty;
+  grpc::ByteBuffer request(&empty, 1), response;  // an empty HealthCheckRequest: the server as a whole
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status s) { done.set_value(s); });
+  ASSERT_TRUE(done.get_future().get().ok());
+  EXPECT_EQ(ToString(response), std::string("\x08\x01", 2));  // status: SERVING
+}
+
+TEST(DaemonTest, ListsItsServicesThroughReflection) {
+  Daemon daemon(kConfig);
+  grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
+  class OneExchange : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+   public:
+    OneExchange(grpc::GenericStub& stub, const std::string& request) {
+      grpc::Slice slice(request);
+      request_ = grpc::ByteBuffer(&slice, 1);
+      stub.PrepareBidiStreamingCall(&context_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                                    grpc::StubOptions(), this);
+      StartWrite(&request_);
+      StartRead(&response_);
+      StartCall();
+    }
+    void OnWriteDone(bool) override { StartWritesDone(); }
+    void OnReadDone(bool ok) override { if (ok) read_ = ToString(response_); }
+    void OnDone(const grpc::Status& s) override { done_.set_value(s); }
+    std::string Get() { return done_.get_future().get().ok() ? read_ : "failed"; }
+
+   private:
+    grpc::ClientContext context_;
+    grpc::ByteBuffer request_, response_;
+    std::string read_;
+    std::promise<grpc::Status> done_;
+  };
+  OneExchange exchange(stub, std::string("\x3a\x00", 2));  // list_services: ""
+  const std::string reply = exchange.Get();
+  EXPECT_THAT(reply, HasSubstr("slamon.v1.Ingest"));
+  EXPECT_THAT(reply, HasSubstr("grpc.health.v1.Health"));
 }
 
 TEST(SimulatorTest, EveryEventReachesTheDaemon) {
