@@ -38,26 +38,33 @@ bool Publisher::TryPublish(v1::ContactEvent& event, uint64_t tag) {
   return true;
 }
 
-void Publisher::AddLocked(v1::ContactEvent event, uint64_t tag) {
-  if (BuildingSizeLocked() == 0) {
-    building_since_ = absl::Now();
-    changed_.notify_all();  // the worker starts the linger clock
-  }
-  *building_.message.add_events() = std::move(event);
-  building_.event_tags.push_back(tag);
-  stats_.queued += 1;
-  if (BuildingSizeLocked() >= options_.batch_size) SealLocked();
-}
-
 void Publisher::Publish(v1::ContactRecord record, uint64_t tag) {
   std::unique_lock lock(mu_);
   changed_.wait(lock, [this] { return HasRoomLocked(); });
-  if (BuildingSizeLocked() == 0) {
-    building_since_ = absl::Now();
-    changed_.notify_all();  // the worker starts the linger clock
-  }
+  AddLocked(std::move(record), tag);
+}
+
+void Publisher::AddLocked(v1::ContactEvent event, uint64_t tag) {
+  StartItemLocked();
+  *building_.message.add_events() = std::move(event);
+  building_.event_tags.push_back(tag);
+  EndItemLocked();
+}
+
+void Publisher::AddLocked(v1::ContactRecord record, uint64_t tag) {
+  StartItemLocked();
   *building_.message.add_records() = std::move(record);
   building_.record_tags.push_back(tag);
+  EndItemLocked();
+}
+
+void Publisher::StartItemLocked() {
+  if (BuildingSizeLocked() > 0) return;
+  building_since_ = absl::Now();
+  changed_.notify_all();  // the worker starts the linger clock
+}
+
+void Publisher::EndItemLocked() {
   stats_.queued += 1;
   if (BuildingSizeLocked() >= options_.batch_size) SealLocked();
 }

@@ -82,6 +82,9 @@ class Publisher {
   };
   bool HasRoomLocked() const { return queued_.size() + unacked_.size() < options_.max_unacked_batches; }
   void AddLocked(v1::ContactEvent event, uint64_t tag);
+  void AddLocked(v1::ContactRecord record, uint64_t tag);
+  void StartItemLocked();  // before adding an item to the building batch
+  void EndItemLocked();    // after: counts it and seals a full batch
   size_t BuildingSizeLocked() const;
   void SealLocked();
   void Run();
