@@ -121,7 +121,6 @@ class Shard {
   std::deque<std::pair<absl::Time, ContactKey>> expiry_order_;
   DedupIndex dedup_;
   HealthSnapshot health_;
-  const PolicySet* last_policies_ = nullptr;
 };
 
 }  // namespace slamon::engine

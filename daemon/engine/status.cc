@@ -2,15 +2,6 @@
 
 namespace slamon::engine {
 
-absl::string_view ObjectiveStatusName(ObjectiveStatus status) {
-  switch (status) {
-    case ObjectiveStatus::kMet: return "met";
-    case ObjectiveStatus::kAtRisk: return "at_risk";
-    case ObjectiveStatus::kBreached: return "breached";
-  }
-  return "unknown";
-}
-
 uint64_t FormulaVolume(Formula formula, const OutcomeCounts& c) {
   switch (formula) {
     case Formula::kAnsweredOnly: return c.answered();

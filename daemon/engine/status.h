@@ -4,14 +4,13 @@
 
 #include <cstdint>
 
-#include "absl/strings/string_view.h"
 #include "daemon/engine/policy.h"
 #include "daemon/engine/windows.h"
 
 namespace slamon::engine {
 
+// Exported as the value of slamon_objective_status.
 enum class ObjectiveStatus : uint8_t { kMet = 0, kAtRisk = 1, kBreached = 2 };
-absl::string_view ObjectiveStatusName(ObjectiveStatus status);
 
 // The ratio a goal is judged by is compared with a tolerance of 1e-9, so that
 // 0.7999999999999999 meets a goal of 0.8.
