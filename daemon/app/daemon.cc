@@ -95,6 +95,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   // Collectors keep long-lived streams open; let them ping to keep NATs open.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // gRPC sets SO_REUSEPORT by default: a second slamond on the same port
+  // would start and silently take half of the collectors' streams.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   s->server = builder.BuildAndStart();
   if (s->server == nullptr || grpc_port == 0) {
     return absl::UnavailableError(

@@ -380,6 +380,18 @@ TEST(BinariesTest, EveryBinaryAnswersHelp) {
   }
 }
 
+TEST(BinariesTest, BusyPortsAreNamedAndExitNonZero) {
+  Daemon first(kConfig);
+  for (const auto& [flag, address] : {std::pair{"--grpc-listen", first.grpc_address()},
+                                      std::pair{"--metrics-listen", first.metrics_address()}}) {
+    std::vector<std::string> argv = {testing::BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
+                                     "--metrics-listen", "127.0.0.1:0", flag, address};
+    const testing::RunResult r = testing::Run(argv, 20);
+    EXPECT_EQ(r.exit_code, 1) << flag << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr(address)) << flag;
+  }
+}
+
 TEST(BinariesTest, BadConfigNamesFileLineAndKey) {
   testing::TempDir dir;
   const std::string path = dir.Write("bad.yaml", "policies:\n  - name: p\n    objectives:\n      answer: { threshold: soon }\n");
