@@ -99,7 +99,7 @@ class Reader {
   std::string filename_;
 };
 
-absl::StatusOr<std::pair<absl::Duration, absl::Duration>> ParseOpenInterval(
+absl::StatusOr<engine::OpenInterval> ParseOpenInterval(
     const Reader& r, const YAML::Node& node, absl::string_view path) {
   std::string text;
   SLAMON_ASSIGN_OR_RETURN(text, r.Scalar(node, path));
@@ -114,19 +114,23 @@ absl::StatusOr<std::pair<absl::Duration, absl::Duration>> ParseOpenInterval(
   absl::Duration end = b - absl::UnixEpoch();
   if (end == absl::ZeroDuration()) end = absl::Hours(24);  // "18:00-00:00" runs to midnight
   if (end <= start) return r.Error(node, path, absl::StrCat("'", text, "' ends before it starts"));
-  return std::make_pair(start, end);
+  return engine::OpenInterval{start, end};
 }
 
-absl::StatusOr<std::vector<std::pair<absl::Duration, absl::Duration>>> ParseIntervals(
-    const Reader& r, const YAML::Node& node, absl::string_view path) {
-  std::vector<std::pair<absl::Duration, absl::Duration>> out;
-  const YAML::Node list = node.IsSequence() ? node : YAML::Node(YAML::NodeType::Sequence);
+// A day's open intervals, in order and not overlapping (the calendar relies on it).
+absl::StatusOr<std::vector<engine::OpenInterval>> ParseIntervals(const Reader& r, const YAML::Node& node,
+                                                                 absl::string_view path) {
   if (!node.IsSequence()) {
     return r.Error(node, path, "expected a list of intervals like [\"09:00-17:00\"]");
   }
-  for (size_t i = 0; i < list.size(); ++i) {
-    std::pair<absl::Duration, absl::Duration> iv;
-    SLAMON_ASSIGN_OR_RETURN(iv, ParseOpenInterval(r, list[i], absl::StrCat(path, "[", i, "]")));
+  std::vector<engine::OpenInterval> out;
+  for (size_t i = 0; i < node.size(); ++i) {
+    engine::OpenInterval iv;
+    SLAMON_ASSIGN_OR_RETURN(iv, ParseOpenInterval(r, node[i], absl::StrCat(path, "[", i, "]")));
+    if (!out.empty() && iv.start < out.back().end) {
+      return r.Error(node[i], absl::StrCat(path, "[", i, "]"),
+                     "intervals must be in order and must not overlap");
+    }
     out.push_back(iv);
   }
   return out;
@@ -140,15 +144,15 @@ absl::StatusOr<int> ParseWeekday(absl::string_view name) {
   return absl::InvalidArgumentError(absl::StrCat("'", name, "' is not a weekday (mon..sun)"));
 }
 
-absl::StatusOr<CalendarSpec> ParseCalendar(const Reader& r, const YAML::Node& node,
-                                           const std::string& name, const std::string& path) {
+absl::StatusOr<engine::BusinessCalendar> ParseCalendar(const Reader& r, const YAML::Node& node,
+                                                       const std::string& path) {
   SLAMON_RETURN_IF_ERROR(r.OnlyKeys(node, path, {"time_zone", "hours", "holidays"}));
-  CalendarSpec cal;
-  cal.name = name;
-  SLAMON_ASSIGN_OR_RETURN(cal.time_zone_name, r.Scalar(node["time_zone"], path + ".time_zone"));
-  if (!absl::LoadTimeZone(cal.time_zone_name, &cal.time_zone)) {
+  engine::BusinessHours cal;
+  std::string zone;
+  SLAMON_ASSIGN_OR_RETURN(zone, r.Scalar(node["time_zone"], path + ".time_zone"));
+  if (!absl::LoadTimeZone(zone, &cal.zone)) {
     return r.Error(node["time_zone"], path + ".time_zone",
-                   absl::StrCat("unknown time zone '", cal.time_zone_name, "' (IANA name expected)"));
+                   absl::StrCat("unknown time zone '", zone, "' (IANA name expected)"));
   }
   const YAML::Node hours = node["hours"];
   if (!hours.IsMap()) return r.Error(node, path + ".hours", "expected a mapping like {mon-fri: [\"09:00-17:00\"]}");
@@ -161,9 +165,9 @@ absl::StatusOr<CalendarSpec> ParseCalendar(const Reader& r, const YAML::Node& no
     if (range.size() > 2 || !first.ok() || !last.ok() || *last < *first) {
       return r.Error(kv.first, key_path, "expected a weekday or a range like mon-fri");
     }
-    std::vector<std::pair<absl::Duration, absl::Duration>> intervals;
+    std::vector<engine::OpenInterval> intervals;
     SLAMON_ASSIGN_OR_RETURN(intervals, ParseIntervals(r, kv.second, key_path));
-    for (int d = *first; d <= *last; ++d) cal.hours[d] = intervals;
+    for (int d = *first; d <= *last; ++d) cal.weekly[static_cast<size_t>(d)] = intervals;
   }
   const YAML::Node holidays = node["holidays"];
   if (holidays.IsDefined()) {
@@ -171,21 +175,22 @@ absl::StatusOr<CalendarSpec> ParseCalendar(const Reader& r, const YAML::Node& no
     for (size_t i = 0; i < holidays.size(); ++i) {
       const std::string hpath = absl::StrCat(path, ".holidays[", i, "]");
       const YAML::Node h = holidays[i];
-      CalendarSpec::Holiday holiday;
+      std::vector<engine::OpenInterval> open;  // empty: closed all day
       const YAML::Node date = h.IsMap() ? h["date"] : h;
       if (h.IsMap()) {
         SLAMON_RETURN_IF_ERROR(r.OnlyKeys(h, hpath, {"date", "hours"}));
-        SLAMON_ASSIGN_OR_RETURN(holiday.hours, ParseIntervals(r, h["hours"], hpath + ".hours"));
+        SLAMON_ASSIGN_OR_RETURN(open, ParseIntervals(r, h["hours"], hpath + ".hours"));
       }
       std::string text;
       SLAMON_ASSIGN_OR_RETURN(text, r.Scalar(date, hpath));
-      if (!absl::ParseCivilTime(text, &holiday.date)) {
+      absl::CivilDay day;
+      if (!absl::ParseCivilTime(text, &day)) {
         return r.Error(date, hpath, absl::StrCat("'", text, "' is not a date like 2026-12-25"));
       }
-      cal.holidays.push_back(std::move(holiday));
+      cal.holidays[day] = std::move(open);
     }
   }
-  return cal;
+  return engine::BusinessCalendar(std::move(cal));
 }
 
 // "20s", "4h", "3 rings" (with ring), "5bd" (business days).
@@ -221,7 +226,7 @@ absl::Status ParseThreshold(const Reader& r, const YAML::Node& node, const std::
 
 absl::StatusOr<Objective> ParseObjective(const Reader& r, const YAML::Node& node,
                                          ObjectiveKind kind, const std::string& path,
-                                         const std::map<std::string, CalendarSpec>& calendars) {
+                                         const std::map<std::string, engine::BusinessCalendar>& calendars) {
   if (absl::Status s = r.OnlyKeys(node, path, {"threshold", "ring", "basis", "goal", "short_abandon",
                                                "formula", "warn_at", "pausable"});
       !s.ok()) {
@@ -427,9 +432,9 @@ absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
     if (!calendars.IsMap()) return r.Error(calendars, "calendars", "expected a mapping of named calendars");
     for (const auto& kv : calendars) {
       const std::string name = kv.first.as<std::string>();
-      CalendarSpec cal;
-      SLAMON_ASSIGN_OR_RETURN(cal, ParseCalendar(r, kv.second, name, "calendars." + name));
-      config.calendars.emplace(name, std::move(cal));
+      absl::StatusOr<engine::BusinessCalendar> cal = ParseCalendar(r, kv.second, "calendars." + name);
+      if (!cal.ok()) return cal.status();
+      config.calendars.emplace(name, *std::move(cal));
     }
   }
   const YAML::Node policies = root["policies"];

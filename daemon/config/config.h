@@ -11,24 +11,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "daemon/engine/calendar.h"
 #include "daemon/engine/engine.h"
 #include "daemon/engine/policy.h"
 
 namespace slamon::config {
-
-// A business calendar as written (evaluated by the item-level engine).
-struct CalendarSpec {
-  std::string name;
-  absl::TimeZone time_zone;
-  std::string time_zone_name;
-  // weekday (0 = Monday) -> open intervals as [start, end) offsets from midnight
-  std::map<int, std::vector<std::pair<absl::Duration, absl::Duration>>> hours;
-  struct Holiday {
-    absl::CivilDay date;
-    std::vector<std::pair<absl::Duration, absl::Duration>> hours;  // empty: closed all day
-  };
-  std::vector<Holiday> holidays;
-};
 
 struct Config {
   std::string source = "built-in defaults";  // the file it came from
@@ -36,7 +23,7 @@ struct Config {
   std::string metrics_listen = "127.0.0.1:9464";
   std::string data_dir = "./data";
   engine::EngineOptions engine;
-  std::map<std::string, CalendarSpec> calendars;
+  std::map<std::string, engine::BusinessCalendar> calendars;
   std::vector<engine::Policy> policies;
 };
 

@@ -65,11 +65,15 @@ windows: { rolling: [5m, 1h], interval: 15m, day_start: "06:00" }
   EXPECT_EQ(c->policies[1].time_zone.name(), "Europe/Madrid");
   EXPECT_EQ(c->engine.windows.interval, absl::Minutes(15));
   EXPECT_EQ(c->engine.windows.day_start, absl::Hours(6));
-  const CalendarSpec& cal = c->calendars.at("madrid-office");
-  EXPECT_EQ(cal.hours.at(0).size(), 2u);  // Monday
-  EXPECT_EQ(cal.hours.count(5), 0u);      // Saturday closed
-  EXPECT_EQ(cal.holidays[1].date, absl::CivilDay(2026, 12, 24));
-  EXPECT_EQ(cal.holidays[1].hours[0].second, absl::Hours(13));
+  const engine::BusinessCalendar& cal = c->calendars.at("madrid-office");
+  auto local = [&cal](int m, int d, int h) {
+    return absl::FromCivil(absl::CivilSecond(2026, m, d, h, 0, 0), cal.hours().zone);
+  };
+  // Monday 2026-03-02: 09-14 and 15-18, 8 hours; Saturday closed.
+  EXPECT_EQ(cal.BusinessTimeBetween(local(3, 2, 0), local(3, 3, 0)), absl::Hours(8));
+  EXPECT_EQ(cal.BusinessTimeBetween(local(3, 7, 0), local(3, 8, 0)), absl::ZeroDuration());
+  // Thursday 2026-12-24 is open 09-13 only; Friday the 25th is closed.
+  EXPECT_EQ(cal.BusinessTimeBetween(local(12, 24, 0), local(12, 26, 0)), absl::Hours(4));
 }
 
 struct BadCase {
@@ -109,6 +113,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "windows.interval: must divide a day"},
         BadCase{"policies: [\n", "slamon.yaml:2: invalid YAML"},
         BadCase{"", "the file is empty"},
+        BadCase{"calendars:\n  x:\n    time_zone: UTC\n    hours: { mon: [\"09:00-14:00\", \"13:00-18:00\"] }\npolicies: []\n",
+                "slamon.yaml:4: calendars.x.hours.mon[1]: intervals must be in order and must not overlap"},
         BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 1bd, basis: calendar }\n",
                 "business-day thresholds ('bd') need business calendars"}));
 
