@@ -4,15 +4,13 @@
 #include "daemon/engine/calendar.h"
 
 #include "gtest/gtest.h"
+#include "tests/engine/test_util.h"
 
 namespace slamon::engine {
 namespace {
 
-absl::TimeZone Zone(const char* name) {
-  absl::TimeZone z;
-  EXPECT_TRUE(absl::LoadTimeZone(name, &z)) << name;
-  return z;
-}
+using testing::Zone;
+
 absl::Time Utc(int y, int mo, int d, int h, int mi = 0) {
   return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
 }

@@ -6,9 +6,17 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 #include "daemon/engine/engine.h"
 
 namespace slamon::engine::testing {
+
+// A time zone from the system's tzdata; fails the test if it is missing.
+inline absl::TimeZone Zone(const char* name) {
+  absl::TimeZone zone;
+  EXPECT_TRUE(absl::LoadTimeZone(name, &zone)) << name;
+  return zone;
+}
 
 // 2026-03-02 09:00:00 UTC, a Monday.
 inline absl::Time T0() { return absl::FromUnixSeconds(1772442000); }

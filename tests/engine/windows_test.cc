@@ -1,15 +1,12 @@
 #include "daemon/engine/windows.h"
 
 #include "gtest/gtest.h"
+#include "tests/engine/test_util.h"
 
 namespace slamon::engine {
 namespace {
 
-absl::TimeZone Zone(const char* name) {
-  absl::TimeZone zone;
-  EXPECT_TRUE(absl::LoadTimeZone(name, &zone)) << name;
-  return zone;
-}
+using testing::Zone;
 
 absl::Time Utc(int y, int mo, int d, int h, int mi, int s = 0) {
   return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone());
