@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   // The raw sink: the daemon's own RPC plumbing, with a handler that acks.
   prometheus::Registry registry;
   slamon::ingest::IngestService sink(
-      [](const EventBatch& batch, BatchAck* ack) {
+      [](EventBatch& batch, BatchAck* ack) {
         ack->set_sequence(batch.sequence());
         ack->set_accepted(static_cast<uint32_t>(batch.events_size()));
       },

@@ -84,7 +84,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
 
   s->applier = std::make_unique<ingest::BatchApplier>(s->engine.get(), clock, *s->registry);
   s->ingest = std::make_unique<ingest::IngestService>(
-      [applier = s->applier.get()](const v1::EventBatch& batch, v1::BatchAck* ack) { applier->Apply(batch, ack); },
+      [applier = s->applier.get()](v1::EventBatch& batch, v1::BatchAck* ack) { applier->Apply(batch, ack); },
       *s->registry);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "common/check.h"
 #include "daemon/engine/shard.h"
 
@@ -55,11 +54,6 @@ Engine::Engine(EngineOptions options, std::shared_ptr<const PolicySet> policies)
 
 Engine::~Engine() = default;
 
-size_t Engine::ShardOf(absl::string_view source, absl::string_view contact_id) const {
-  const size_t h = absl::Hash<std::pair<absl::string_view, absl::string_view>>{}({source, contact_id});
-  return h % slots_.size();
-}
-
 std::shared_ptr<const PolicySet> Engine::policies() const {
   std::lock_guard lock(policies_mu_);
   return policies_;
@@ -71,13 +65,13 @@ void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord>
   const std::shared_ptr<const PolicySet> policies = this->policies();
   // Group by shard so that each shard's lock is taken once per batch, and
   // keep each shard's items in batch order.
+  std::vector<size_t> hash(results.size());
   std::vector<uint32_t> shard_of(results.size());
-  for (size_t i = 0; i < events.size(); ++i) {
-    shard_of[i] = static_cast<uint32_t>(ShardOf(events[i].source, events[i].contact_id));
-  }
-  for (size_t j = 0; j < records.size(); ++j) {
-    shard_of[events.size() + j] =
-        static_cast<uint32_t>(ShardOf(records[j].source, records[j].contact_id));
+  for (size_t i = 0; i < results.size(); ++i) {
+    hash[i] = i < events.size()
+                  ? Shard::ContactHash(events[i].source, events[i].contact_id)
+                  : Shard::ContactHash(records[i - events.size()].source, records[i - events.size()].contact_id);
+    shard_of[i] = static_cast<uint32_t>(ShardOf(hash[i]));
   }
   for (size_t s = 0; s < slots_.size(); ++s) {
     if (std::find(shard_of.begin(), shard_of.end(), s) == shard_of.end()) continue;
@@ -86,8 +80,8 @@ void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord>
     for (size_t i = 0; i < results.size(); ++i) {
       if (shard_of[i] != s) continue;
       results[i] = i < events.size()
-                       ? slot.shard.Apply(events[i], *policies, now)
-                       : slot.shard.ApplyRecord(records[i - events.size()], *policies, now);
+                       ? slot.shard.Apply(events[i], hash[i], *policies, now)
+                       : slot.shard.ApplyRecord(records[i - events.size()], hash[i], *policies, now);
     }
   }
 }

@@ -83,7 +83,9 @@ class Engine {
 
  private:
   struct Slot;
-  size_t ShardOf(absl::string_view source, absl::string_view contact_id) const;
+  // The high bits choose the shard, so that keys of one shard still spread
+  // over the low bits its hash tables use.
+  size_t ShardOf(size_t contact_hash) const { return (contact_hash >> 40) % slots_.size(); }
   std::shared_ptr<const PolicySet> policies() const;
 
   EngineOptions options_;

@@ -39,8 +39,8 @@ Attempt NotYet(RejectReason reason, std::string detail) {
 
 }  // namespace
 
-size_t Shard::KeyHash::operator()(ContactKeyView k) const {
-  return absl::Hash<std::pair<absl::string_view, absl::string_view>>{}({k.source, k.contact_id});
+size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id) {
+  return absl::Hash<std::pair<absl::string_view, absl::string_view>>{}({source, contact_id});
 }
 
 Shard::Shard(const EngineOptions& options, int shard_count)
@@ -59,7 +59,8 @@ void Shard::AdvanceClock(absl::Time now) {
   for (auto& [zone, clock] : period_clocks_) clock.Advance(now_);
 }
 
-ItemResult Shard::Apply(const Event& event, const PolicySet& policies, absl::Time now) {
+ItemResult Shard::Apply(const Event& event, size_t contact_hash, const PolicySet& policies,
+                        absl::Time now) {
   AdvanceClock(now);
   health_.events_received += 1;
   if (event.source.empty() || event.event_id.empty() || event.contact_id.empty()) {
@@ -75,21 +76,21 @@ ItemResult Shard::Apply(const Event& event, const PolicySet& policies, absl::Tim
     health_.duplicates += 1;
     return ItemResult::Duplicate();
   }
-  Attempt attempt = TryApply(event, policies, now);
+  Attempt attempt = TryApply(event, contact_hash, policies, now);
   switch (attempt.kind) {
     case Attempt::Kind::kApplied:
       health_.accepted += 1;
-      RetryParked({event.source, event.contact_id}, policies, now);
+      RetryParked({event.source, event.contact_id, contact_hash}, policies, now);
       return ItemResult::Accepted();
     case Attempt::Kind::kRejected:
       return Reject(attempt.reason, std::move(attempt.detail));
     case Attempt::Kind::kPark:
-      return Park(event, std::move(attempt), now);
+      return Park(event, contact_hash, std::move(attempt), now);
   }
   return ItemResult::Accepted();
 }
 
-ItemResult Shard::Park(const Event& event, Attempt attempt, absl::Time now) {
+ItemResult Shard::Park(const Event& event, size_t contact_hash, Attempt attempt, absl::Time now) {
   if (options_.reorder_allowance <= absl::ZeroDuration()) {
     return Reject(attempt.reason, std::move(attempt.detail));
   }
@@ -98,7 +99,7 @@ ItemResult Shard::Park(const Event& event, Attempt attempt, absl::Time now) {
                   "too many events are waiting for an earlier event of their contact");
   }
   const absl::Time deadline = now + options_.reorder_allowance;
-  ContactKey key{event.source, event.contact_id};
+  ContactKey key{event.source, event.contact_id, contact_hash};
   parked_[key].push_back({event, deadline, attempt.reason, std::move(attempt.detail)});
   parked_order_.emplace_back(deadline, std::move(key));
   parked_count_ += 1;
@@ -117,7 +118,7 @@ void Shard::RetryParked(const ContactKeyView& key, const PolicySet& policies, ab
   for (bool progress = true; progress && !list.empty();) {
     progress = false;
     for (size_t i = 0; i < list.size();) {
-      Attempt attempt = TryApply(list[i].event, policies, now);
+      Attempt attempt = TryApply(list[i].event, key.hash, policies, now);
       if (attempt.kind == Attempt::Kind::kPark) {
         list[i].reason = attempt.reason;
         list[i].detail = std::move(attempt.detail);
@@ -137,9 +138,10 @@ void Shard::RetryParked(const ContactKeyView& key, const PolicySet& policies, ab
   if (list.empty()) parked_.erase(it);
 }
 
-Attempt Shard::TryApply(const Event& event, const PolicySet& policies, absl::Time now) {
-  if (event.kind == EventKind::kArrived) return Arrive(event, policies, now);
-  auto it = contacts_.find(ContactKeyView{event.source, event.contact_id});
+Attempt Shard::TryApply(const Event& event, size_t contact_hash, const PolicySet& policies,
+                        absl::Time now) {
+  if (event.kind == EventKind::kArrived) return Arrive(event, contact_hash, policies, now);
+  auto it = contacts_.find(ContactKeyView{event.source, event.contact_id, contact_hash});
   if (it == contacts_.end()) {
     return NotYet(RejectReason::kUnknownContact,
                   absl::StrCat("no ARRIVED for contact '", event.contact_id, "' of source '",
@@ -163,7 +165,8 @@ Attempt Shard::TryApply(const Event& event, const PolicySet& policies, absl::Tim
   return attempt;
 }
 
-Attempt Shard::Arrive(const Event& event, const PolicySet& policies, absl::Time now) {
+Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& policies,
+                      absl::Time now) {
   if (event.queue.empty() || event.channel.empty()) {
     return Rejected(RejectReason::kMissingField, "ARRIVED needs queue and channel");
   }
@@ -172,7 +175,7 @@ Attempt Shard::Arrive(const Event& event, const PolicySet& policies, absl::Time 
                     absl::StrCat("channel '", event.channel,
                                  "' is not a lowercase name such as phone, email, chat"));
   }
-  auto [it, added] = contacts_.try_emplace(ContactKey{event.source, event.contact_id});
+  auto [it, added] = contacts_.try_emplace(ContactKey{event.source, event.contact_id, contact_hash});
   if (!added) {
     return Rejected(RejectReason::kAlreadyOpen,
                     absl::StrCat("contact '", event.contact_id, "' is already open"));

@@ -26,8 +26,12 @@ class Shard {
  public:
   Shard(const EngineOptions& options, int shard_count);
 
-  ItemResult Apply(const Event& event, const PolicySet& policies, absl::Time now);
-  ItemResult ApplyRecord(const ContactRecord& record, const PolicySet& policies,
+  // The hash of a contact's (source, contact_id): computed once per item by
+  // the Engine, which also picks the shard from it.
+  static size_t ContactHash(absl::string_view source, absl::string_view contact_id);
+
+  ItemResult Apply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
+  ItemResult ApplyRecord(const ContactRecord& record, size_t contact_hash, const PolicySet& policies,
                          absl::Time now);
   void Tick(absl::Time now);
   void Repoint(const PolicySet& policies);
@@ -69,21 +73,23 @@ class Shard {
   struct ContactKey {
     std::string source;
     std::string contact_id;
+    size_t hash;  // ContactHash(source, contact_id)
   };
   struct ContactKeyView {
     absl::string_view source;
     absl::string_view contact_id;
+    size_t hash;
   };
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(ContactKeyView k) const;
-    size_t operator()(const ContactKey& k) const { return (*this)(ContactKeyView{k.source, k.contact_id}); }
+    template <typename K>
+    size_t operator()(const K& k) const { return k.hash; }
   };
   struct KeyEq {
     using is_transparent = void;
     template <typename A, typename B>
     bool operator()(const A& a, const B& b) const {
-      return absl::string_view(a.source) == absl::string_view(b.source) &&
+      return a.hash == b.hash && absl::string_view(a.source) == absl::string_view(b.source) &&
              absl::string_view(a.contact_id) == absl::string_view(b.contact_id);
     }
   };
@@ -95,13 +101,13 @@ class Shard {
   };
   using ContactMap = absl::flat_hash_map<ContactKey, Contact, KeyHash, KeyEq>;
 
-  Attempt TryApply(const Event& event, const PolicySet& policies, absl::Time now);
-  Attempt Arrive(const Event& event, const PolicySet& policies, absl::Time now);
+  Attempt TryApply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
+  Attempt Arrive(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
   Attempt Transition(Contact& contact, const Event& event);
   void StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at);
   void LeaveWaiting(ContactMap::iterator it, absl::Time now);
   QueueStats* StatsFor(absl::string_view queue, absl::string_view channel, const Policy* policy);
-  ItemResult Park(const Event& event, Attempt attempt, absl::Time now);
+  ItemResult Park(const Event& event, size_t contact_hash, Attempt attempt, absl::Time now);
   void RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now);
   // Moves the shard's clock (and its period clocks) forward to `now`.
   void AdvanceClock(absl::Time now);

@@ -18,7 +18,7 @@ bool Conflicts(const std::optional<absl::Time>& record, absl::Time known, absl::
 
 }  // namespace
 
-ItemResult Shard::ApplyRecord(const ContactRecord& r, const PolicySet& policies,
+ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const PolicySet& policies,
                               absl::Time now) {
   AdvanceClock(now);
   health_.records_received += 1;
@@ -58,7 +58,7 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, const PolicySet& policies,
     }
   }
 
-  auto it = contacts_.find(ContactKeyView{r.source, r.contact_id});
+  auto it = contacts_.find(ContactKeyView{r.source, r.contact_id, contact_hash});
   const bool known = it != contacts_.end();
   if (known) {
     const Contact& c = it->second;
@@ -127,7 +127,7 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, const PolicySet& policies,
     return ItemResult::Duplicate();
   }
   for (const Event& e : events) {
-    Attempt attempt = TryApply(e, policies, now);
+    Attempt attempt = TryApply(e, contact_hash, policies, now);
     // Validated above, so the state machine accepts every event; a refusal
     // here means the record and the contact disagree in a way not checked.
     if (attempt.kind != Attempt::Kind::kApplied) {
@@ -137,7 +137,7 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, const PolicySet& policies,
     }
   }
   health_.accepted += 1;
-  RetryParked({r.source, r.contact_id}, policies, now);
+  RetryParked({r.source, r.contact_id, contact_hash}, policies, now);
   return ItemResult::Accepted();
 }
 

@@ -30,7 +30,7 @@ BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Regi
                .Add({}, prometheus::Histogram::BucketBoundaries{
                             0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400})) {}
 
-void BatchApplier::Apply(const v1::EventBatch& batch, v1::BatchAck* ack) {
+void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack) {
   const absl::Time now = clock_();
   const size_t n_events = static_cast<size_t>(batch.events_size());
   const size_t n_items = n_events + static_cast<size_t>(batch.records_size());
@@ -45,14 +45,14 @@ void BatchApplier::Apply(const v1::EventBatch& batch, v1::BatchAck* ack) {
   for (size_t i = 0; i < n_items; ++i) {
     std::optional<ConversionError> err;
     if (i < n_events) {
-      err = ToEngine(batch.events(static_cast<int>(i)), &events.emplace_back());
+      err = ToEngine(*batch.mutable_events(static_cast<int>(i)), &events.emplace_back());
       if (err) {
         events.pop_back();
       } else {
         lag_.Observe(absl::ToDoubleSeconds(now - events.back().occurred_at));
       }
     } else {
-      err = ToEngine(batch.records(static_cast<int>(i - n_events)), &records.emplace_back());
+      err = ToEngine(*batch.mutable_records(static_cast<int>(i - n_events)), &records.emplace_back());
       if (err) records.pop_back();
     }
     if (err) {

@@ -20,8 +20,8 @@ class BatchApplier {
   // `registry` receives slamon_ingest_lag_seconds.
   BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry);
 
-  // Thread-safe.
-  void Apply(const v1::EventBatch& batch, v1::BatchAck* ack);
+  // Thread-safe. Consumes the batch (moves its strings out).
+  void Apply(v1::EventBatch& batch, v1::BatchAck* ack);
 
  private:
   engine::Engine* engine_;

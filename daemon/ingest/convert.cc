@@ -53,7 +53,7 @@ std::optional<ConversionError> OptionalTime(bool has, const google::protobuf::Ti
 
 }  // namespace
 
-std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out) {
+std::optional<ConversionError> ToEngine(v1::ContactEvent& in, engine::Event* out) {
   if (in.kind() < v1::ARRIVED || in.kind() > v1::SURVEYED) {
     return ConversionError{RejectReason::kInvalidField,
                            absl::StrCat("unknown event kind ", static_cast<int>(in.kind()))};
@@ -64,16 +64,16 @@ std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Even
   std::optional<FlowOutReason> reason = ToReason(in.flow_out_reason());
   if (!reason) return ConversionError{RejectReason::kInvalidField, "unknown flow_out_reason"};
   out->kind = static_cast<EventKind>(in.kind() - 1);
-  out->source = in.source();
-  out->event_id = in.event_id();
-  out->contact_id = in.contact_id();
+  out->source = std::move(*in.mutable_source());
+  out->event_id = std::move(*in.mutable_event_id());
+  out->contact_id = std::move(*in.mutable_contact_id());
   out->occurred_at = *at;
-  out->queue = in.queue();
-  out->channel = in.channel();
+  out->queue = std::move(*in.mutable_queue());
+  out->channel = std::move(*in.mutable_channel());
   out->priority = in.priority();
-  out->category = in.category();
-  out->customer_id = in.customer_id();
-  out->agent = in.agent();
+  out->category = std::move(*in.mutable_category());
+  out->customer_id = std::move(*in.mutable_customer_id());
+  out->agent = std::move(*in.mutable_agent());
   out->flow_out_reason = *reason;
   out->first_contact_resolution = in.first_contact_resolution();
   out->csat_score = in.csat_score();
@@ -82,20 +82,20 @@ std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Even
   return std::nullopt;
 }
 
-std::optional<ConversionError> ToEngine(const v1::ContactRecord& in, engine::ContactRecord* out) {
+std::optional<ConversionError> ToEngine(v1::ContactRecord& in, engine::ContactRecord* out) {
   if (!in.has_arrived_at()) return Missing("arrived_at");
   std::optional<absl::Time> arrived = ToTime(in.arrived_at());
   if (!arrived) return ConversionError{RejectReason::kInvalidField, "arrived_at is out of range"};
   std::optional<FlowOutReason> reason = ToReason(in.flow_out_reason());
   if (!reason) return ConversionError{RejectReason::kInvalidField, "unknown flow_out_reason"};
-  out->source = in.source();
-  out->contact_id = in.contact_id();
-  out->channel = in.channel();
-  out->queue = in.queue();
+  out->source = std::move(*in.mutable_source());
+  out->contact_id = std::move(*in.mutable_contact_id());
+  out->channel = std::move(*in.mutable_channel());
+  out->queue = std::move(*in.mutable_queue());
   out->priority = in.priority();
-  out->category = in.category();
-  out->customer_id = in.customer_id();
-  out->agent = in.agent();
+  out->category = std::move(*in.mutable_category());
+  out->customer_id = std::move(*in.mutable_customer_id());
+  out->agent = std::move(*in.mutable_agent());
   out->arrived_at = *arrived;
   out->flow_out_reason = *reason;
   out->first_contact_resolution = in.first_contact_resolution();

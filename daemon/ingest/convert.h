@@ -17,8 +17,10 @@ struct ConversionError {
   std::string detail;
 };
 
-std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out);
-std::optional<ConversionError> ToEngine(const v1::ContactRecord& in, engine::ContactRecord* out);
+// Strings are moved out of `in`, which is left valid but unspecified: the
+// batch is consumed once, and copying every id would cost an allocation each.
+std::optional<ConversionError> ToEngine(v1::ContactEvent& in, engine::Event* out);
+std::optional<ConversionError> ToEngine(v1::ContactRecord& in, engine::ContactRecord* out);
 
 }  // namespace slamon::ingest
 

@@ -28,7 +28,7 @@ IngestService::IngestService(BatchHandler handler, prometheus::Registry& registr
                          .Register(registry)
                          .Add({})) {}
 
-void IngestService::Process(const v1::EventBatch& batch, v1::BatchAck* ack) {
+void IngestService::Process(v1::EventBatch& batch, v1::BatchAck* ack) {
   handler_(batch, ack);
   batches_.Increment();
 }
@@ -36,7 +36,8 @@ void IngestService::Process(const v1::EventBatch& batch, v1::BatchAck* ack) {
 grpc::ServerUnaryReactor* IngestService::PublishBatch(grpc::CallbackServerContext* context,
                                                       const v1::EventBatch* batch,
                                                       v1::BatchAck* ack) {
-  Process(*batch, ack);
+  v1::EventBatch own = *batch;  // the request is gRPC's and read-only
+  Process(own, ack);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

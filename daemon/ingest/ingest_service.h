@@ -15,7 +15,8 @@
 namespace slamon::ingest {
 
 // Applies one batch and fills its ack; called concurrently from gRPC threads.
-using BatchHandler = std::function<void(const v1::EventBatch& batch, v1::BatchAck* ack)>;
+// The batch is the handler's to consume: it may move strings out of it.
+using BatchHandler = std::function<void(v1::EventBatch& batch, v1::BatchAck* ack)>;
 
 class IngestService final : public v1::Ingest::CallbackService {
  public:
@@ -29,7 +30,7 @@ class IngestService final : public v1::Ingest::CallbackService {
 
  private:
   class StreamReactor;
-  void Process(const v1::EventBatch& batch, v1::BatchAck* ack);
+  void Process(v1::EventBatch& batch, v1::BatchAck* ack);
 
   BatchHandler handler_;
   prometheus::Counter& batches_;
