@@ -195,9 +195,10 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
 
 QueueStats* Shard::StatsFor(absl::string_view queue, absl::string_view channel,
                             const Policy* policy) {
-  QueueKey key{std::string(queue), std::string(channel), policy ? policy->name : ""};
-  auto it = stats_.find(key);
+  const absl::string_view policy_name = policy != nullptr ? absl::string_view(policy->name) : "";
+  auto it = stats_.find(QueueKeyView{queue, channel, policy_name});
   if (it == stats_.end()) {
+    QueueKey key{std::string(queue), std::string(channel), std::string(policy_name)};
     const absl::TimeZone zone = policy != nullptr ? policy->time_zone : absl::UTCTimeZone();
     auto [clock, added] = period_clocks_.try_emplace(zone.name(), options_.windows, zone);
     if (added) clock->second.Advance(now_);

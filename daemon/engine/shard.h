@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "daemon/engine/dedup.h"
@@ -117,7 +118,31 @@ class Shard {
   const EngineOptions& options_;
   absl::Time now_ = absl::InfinitePast();
   ContactMap contacts_;
-  absl::node_hash_map<QueueKey, QueueStats> stats_;  // node map: contacts hold pointers
+  // Looked up on every arrival without building QueueKey strings.
+  struct QueueKeyView {
+    absl::string_view queue;
+    absl::string_view channel;
+    absl::string_view policy;
+  };
+  struct QueueKeyHash {
+    using is_transparent = void;
+    size_t operator()(const QueueKeyView& k) const {
+      return absl::Hash<std::tuple<absl::string_view, absl::string_view, absl::string_view>>{}(
+          {k.queue, k.channel, k.policy});
+    }
+    size_t operator()(const QueueKey& k) const { return (*this)(QueueKeyView{k.queue, k.channel, k.policy}); }
+  };
+  struct QueueKeyEq {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return absl::string_view(a.queue) == absl::string_view(b.queue) &&
+             absl::string_view(a.channel) == absl::string_view(b.channel) &&
+             absl::string_view(a.policy) == absl::string_view(b.policy);
+    }
+  };
+  // Node map: contacts hold pointers to their queue's stats.
+  absl::node_hash_map<QueueKey, QueueStats, QueueKeyHash, QueueKeyEq> stats_;
   // One per time zone in use; node map: queues hold pointers.
   absl::node_hash_map<std::string, PeriodClock> period_clocks_;
   absl::flat_hash_map<ContactKey, std::vector<Parked>, KeyHash, KeyEq> parked_;
