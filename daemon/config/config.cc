@@ -212,10 +212,16 @@ absl::Status ParseThreshold(const Reader& r, const YAML::Node& node, const std::
     objective.threshold = rings * ring;
     return absl::OkStatus();
   }
-  if (absl::EndsWith(t, "bd")) {
-    return r.Error(node["threshold"], path + ".threshold",
-                   "business-day thresholds ('bd') need business calendars, which this version "
-                   "does not evaluate yet; use a calendar duration such as 24h");
+  if (absl::ConsumeSuffix(&t, "bd")) {
+    if (objective.calendar == nullptr) {
+      return r.Error(node["threshold"], path + ".threshold",
+                     "a threshold in business days ('bd') needs a business calendar as 'basis'");
+    }
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(t), &objective.business_days) ||
+        objective.business_days < 1) {
+      return r.Error(node["threshold"], path + ".threshold", "expected a whole number of business days, e.g. 5bd");
+    }
+    return absl::OkStatus();
   }
   SLAMON_ASSIGN_OR_RETURN(objective.threshold, r.Duration(node["threshold"], path + ".threshold"));
   if (objective.threshold <= absl::ZeroDuration()) {
@@ -226,7 +232,7 @@ absl::Status ParseThreshold(const Reader& r, const YAML::Node& node, const std::
 
 absl::StatusOr<Objective> ParseObjective(const Reader& r, const YAML::Node& node,
                                          ObjectiveKind kind, const std::string& path,
-                                         const std::map<std::string, engine::BusinessCalendar>& calendars) {
+                                         const Calendars& calendars) {
   if (absl::Status s = r.OnlyKeys(node, path, {"threshold", "ring", "basis", "goal", "short_abandon",
                                                "formula", "warn_at", "pausable"});
       !s.ok()) {
@@ -234,19 +240,19 @@ absl::StatusOr<Objective> ParseObjective(const Reader& r, const YAML::Node& node
   }
   Objective o;
   o.kind = kind;
-  if (!node["threshold"].IsDefined()) return r.Error(node, path + ".threshold", "is required");
-  SLAMON_RETURN_IF_ERROR(ParseThreshold(r, node, path, o));
-  if (node["basis"].IsDefined()) {
+  if (node["basis"].IsDefined()) {  // before the threshold, whose units depend on it
     SLAMON_ASSIGN_OR_RETURN(o.basis, r.Scalar(node["basis"], path + ".basis"));
     if (o.basis != "calendar") {
-      if (!calendars.contains(o.basis)) {
+      auto it = calendars.find(o.basis);
+      if (it == calendars.end()) {
         return r.Error(node["basis"], path + ".basis",
                        absl::StrCat("no calendar named '", o.basis, "' (define it under calendars)"));
       }
-      return r.Error(node["basis"], path + ".basis",
-                     "business-time bases are not evaluated by this version yet; use 'calendar'");
+      o.calendar = it->second;
     }
   }
+  if (!node["threshold"].IsDefined()) return r.Error(node, path + ".threshold", "is required");
+  SLAMON_RETURN_IF_ERROR(ParseThreshold(r, node, path, o));
   if (node["goal"].IsDefined()) {
     SLAMON_ASSIGN_OR_RETURN(o.goal, r.Number(node["goal"], path + ".goal", 0, 1));
   }
@@ -434,7 +440,7 @@ absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
       const std::string name = kv.first.as<std::string>();
       absl::StatusOr<engine::BusinessCalendar> cal = ParseCalendar(r, kv.second, "calendars." + name);
       if (!cal.ok()) return cal.status();
-      config.calendars.emplace(name, *std::move(cal));
+      config.calendars.emplace(name, std::make_shared<const engine::BusinessCalendar>(*std::move(cal)));
     }
   }
   const YAML::Node policies = root["policies"];

@@ -17,13 +17,16 @@
 
 namespace slamon::config {
 
+using Calendars = std::map<std::string, std::shared_ptr<const engine::BusinessCalendar>>;
+
 struct Config {
   std::string source = "built-in defaults";  // the file it came from
   std::string grpc_listen = "127.0.0.1:7600";
   std::string metrics_listen = "127.0.0.1:9464";
   std::string data_dir = "./data";
   engine::EngineOptions engine;
-  std::map<std::string, engine::BusinessCalendar> calendars;
+  // Shared with the objectives whose basis they are.
+  Calendars calendars;
   std::vector<engine::Policy> policies;
 };
 

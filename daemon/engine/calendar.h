@@ -27,6 +27,7 @@ struct BusinessHours {
   std::array<std::vector<OpenInterval>, 7> weekly;
   // A holiday's hours replace its weekday's; empty means closed all day.
   std::map<absl::CivilDay, std::vector<OpenInterval>> holidays;
+  bool operator==(const BusinessHours&) const = default;
 };
 
 class BusinessCalendar {

@@ -31,7 +31,7 @@ void AddObjectiveBounds(const PolicySet& policies, EngineOptions* options) {
   for (const Policy& p : policies.policies()) {
     for (const Objective& o : p.objectives) {
       if (o.kind != ObjectiveKind::kAnswer) continue;
-      bounds.push_back(absl::ToDoubleSeconds(o.threshold));
+      if (o.business_days == 0) bounds.push_back(absl::ToDoubleSeconds(o.threshold));
       if (o.short_abandon > absl::ZeroDuration()) {
         bounds.push_back(absl::ToDoubleSeconds(o.short_abandon));
       }

@@ -15,21 +15,23 @@ absl::string_view AnswerOutcomeName(AnswerOutcome outcome) {
   return "unknown";
 }
 
-AnswerOutcome ClassifyAnswer(AnswerEnd end, absl::Duration wait, absl::Duration threshold,
-                             absl::Duration short_abandon) {
-  const bool within = wait <= threshold;
+AnswerOutcome ClassifyAnswer(AnswerEnd end, bool within, bool short_abandon) {
   switch (end) {
     case AnswerEnd::kAnswered:
       return within ? AnswerOutcome::kAnsweredWithin : AnswerOutcome::kAnsweredLate;
     case AnswerEnd::kAbandoned:
-      if (short_abandon > absl::ZeroDuration() && wait <= short_abandon) {
-        return AnswerOutcome::kAbandonedShort;
-      }
+      if (short_abandon) return AnswerOutcome::kAbandonedShort;
       return within ? AnswerOutcome::kAbandonedWithin : AnswerOutcome::kAbandonedLate;
     case AnswerEnd::kFlowedOut:
       return within ? AnswerOutcome::kFlowedOutWithin : AnswerOutcome::kFlowedOutLate;
   }
   return AnswerOutcome::kAnsweredLate;
+}
+
+AnswerOutcome ClassifyAnswer(AnswerEnd end, absl::Duration wait, absl::Duration threshold,
+                             absl::Duration short_abandon) {
+  return ClassifyAnswer(end, wait <= threshold,
+                        short_abandon > absl::ZeroDuration() && wait <= short_abandon);
 }
 
 OutcomeCounts& OutcomeCounts::operator+=(const OutcomeCounts& other) {

@@ -29,8 +29,12 @@ absl::string_view AnswerOutcomeName(AnswerOutcome outcome);
 // How the answer clock stopped.
 enum class AnswerEnd : uint8_t { kAnswered, kAbandoned, kFlowedOut };
 
-// Classifies one stopped answer clock. A wait of exactly `threshold` is within;
-// an abandon of exactly `short_abandon` is short. short_abandon 0 disables.
+// Classifies one stopped answer clock, given whether it met the threshold
+// (in the objective's basis) and whether an abandon was short.
+AnswerOutcome ClassifyAnswer(AnswerEnd end, bool within_threshold, bool short_abandon);
+
+// The same in calendar time: a wait of exactly `threshold` is within; an
+// abandon of exactly `short_abandon` is short. short_abandon 0 disables.
 AnswerOutcome ClassifyAnswer(AnswerEnd end, absl::Duration wait, absl::Duration threshold,
                              absl::Duration short_abandon);
 

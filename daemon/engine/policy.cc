@@ -33,6 +33,33 @@ std::optional<absl::Duration> WarnPoint::At(absl::Duration threshold) const {
   return std::nullopt;
 }
 
+absl::Duration Objective::Elapsed(absl::Time from, absl::Time to) const {
+  if (calendar == nullptr) return to - from;
+  return calendar->BusinessTimeBetween(from, to);
+}
+
+bool Objective::Met(absl::Time from, absl::Time at) const {
+  if (business_days > 0) return at <= calendar->EndOfBusinessDays(from, business_days);
+  return Elapsed(from, at) <= threshold;
+}
+
+bool Objective::WarningReached(absl::Time from, absl::Time now) const {
+  // For a threshold in business days, a fraction applies to the business time
+  // between the start and the deadline.
+  const absl::Duration span =
+      business_days > 0 ? Elapsed(from, calendar->EndOfBusinessDays(from, business_days)) : threshold;
+  const std::optional<absl::Duration> warn_at = warn.At(span);
+  return warn_at.has_value() && Elapsed(from, now) >= *warn_at;
+}
+
+bool Objective::operator==(const Objective& o) const {
+  const bool same_calendar = calendar == o.calendar ||
+                             (calendar != nullptr && o.calendar != nullptr && calendar->hours() == o.calendar->hours());
+  return kind == o.kind && threshold == o.threshold && basis == o.basis && same_calendar &&
+         business_days == o.business_days && goal == o.goal && short_abandon == o.short_abandon &&
+         formula == o.formula && warn == o.warn && pausable == o.pausable;
+}
+
 bool PolicyMatch::Matches(absl::string_view queue, absl::string_view channel,
                           absl::string_view category, int32_t priority) const {
   return AcceptsOrEmpty(queues, queue) && AcceptsOrEmpty(channels, channel) &&

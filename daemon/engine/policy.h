@@ -12,6 +12,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "daemon/engine/calendar.h"
 #include "daemon/engine/outcome.h"
 
 namespace slamon::engine {
@@ -39,9 +40,15 @@ struct WarnPoint {
 
 struct Objective {
   ObjectiveKind kind = ObjectiveKind::kAnswer;
+  // In the objective's basis: business time when `calendar` is set.
   absl::Duration threshold = absl::ZeroDuration();
   // "calendar" or the name of a business calendar.
   std::string basis = "calendar";
+  // The business calendar named by `basis`; null for calendar time.
+  std::shared_ptr<const BusinessCalendar> calendar;
+  // A threshold of N business days ("5bd"): due at the close of the N-th
+  // open day after the clock started. 0 when the threshold is a duration.
+  int business_days = 0;
   // Target share of contacts within threshold (queue-level objectives).
   std::optional<double> goal;
   // answer only: abandons at or under this are "short"; 0 disables.
@@ -49,7 +56,15 @@ struct Objective {
   Formula formula = Formula::kAbandonsIn;
   WarnPoint warn;
   bool pausable = false;
-  bool operator==(const Objective&) const = default;
+
+  // Time elapsed from `from` to `to` in this objective's basis.
+  absl::Duration Elapsed(absl::Time from, absl::Time to) const;
+  // Whether a clock started at `from` and stopped at `at` met the threshold.
+  bool Met(absl::Time from, absl::Time at) const;
+  // Whether, at `now`, a clock started at `from` has passed the warning point.
+  bool WarningReached(absl::Time from, absl::Time now) const;
+  // Same definition; calendars are compared by content.
+  bool operator==(const Objective& other) const;
 };
 
 // Conditions on a contact's arrival attributes; an empty list matches all.

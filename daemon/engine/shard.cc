@@ -217,8 +217,10 @@ void Shard::StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at) {
   if (contact.policy != nullptr) {
     if (const Objective* answer = contact.policy->Find(ObjectiveKind::kAnswer)) {
       stats.Advance(now_);
-      stats.RecordAnswer(at, ClassifyAnswer(end, wait, answer->threshold, answer->short_abandon),
-                         wait);
+      // The threshold is judged in the objective's basis; a short abandon is
+      // about the caller's patience, so in real seconds.
+      const bool is_short = answer->short_abandon > absl::ZeroDuration() && wait <= answer->short_abandon;
+      stats.RecordAnswer(at, ClassifyAnswer(end, answer->Met(contact.segment_start, at), is_short), wait);
     }
   }
   contact.answer_end = end;
@@ -433,14 +435,12 @@ void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>
     q.waiting += static_cast<int64_t>(waiting.size());
     if (!waiting.empty()) q.oldest_wait = std::max(q.oldest_wait, now_ - *waiting.begin());
     if (q.answer) {
-      const absl::Duration threshold = q.answer->threshold;
-      const std::optional<absl::Duration> warn = q.answer->warn.At(threshold);
-      for (absl::Time since : waiting) {
-        const absl::Duration waited = now_ - since;
-        const bool past_warning = warn && waited >= *warn;
-        if (!past_warning && waited <= threshold) break;  // the rest waited less
+      for (absl::Time since : waiting) {  // oldest first
+        const bool past_warning = q.answer->WarningReached(since, now_);
+        const bool past_threshold = !q.answer->Met(since, now_);
+        if (!past_warning && !past_threshold) break;  // the rest waited less
         if (past_warning) q.waiting_past_warning += 1;
-        if (waited > threshold) q.waiting_past_threshold += 1;
+        if (past_threshold) q.waiting_past_threshold += 1;
       }
     }
     size_t w = 0;

@@ -135,8 +135,13 @@ void RenderPolicy(const QueueSnapshot& q, const engine::EngineOptions& options, 
             MetricType::Counter, With(objective, "outcome", std::string(engine::AnswerOutcomeName(outcome))),
             static_cast<double>(q.totals.outcomes[outcome]));
   }
-  out.Add("slamon_objective_threshold_seconds", "The objective's threshold.", MetricType::Gauge,
-          objective, absl::ToDoubleSeconds(answer.threshold));
+  if (answer.business_days > 0) {
+    out.Add("slamon_objective_threshold_business_days", "The objective's threshold in business days.",
+            MetricType::Gauge, objective, answer.business_days);
+  } else {
+    out.Add("slamon_objective_threshold_seconds", "The objective's threshold, in its basis (business seconds "
+            "for a business calendar).", MetricType::Gauge, objective, absl::ToDoubleSeconds(answer.threshold));
+  }
   if (answer.goal) {
     out.Add("slamon_objective_goal_ratio", "The share of contacts the objective promises within threshold.",
             MetricType::Gauge, objective, *answer.goal);

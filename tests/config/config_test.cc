@@ -1,5 +1,8 @@
 #include "daemon/config/config.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -65,7 +68,7 @@ windows: { rolling: [5m, 1h], interval: 15m, day_start: "06:00" }
   EXPECT_EQ(c->policies[1].time_zone.name(), "Europe/Madrid");
   EXPECT_EQ(c->engine.windows.interval, absl::Minutes(15));
   EXPECT_EQ(c->engine.windows.day_start, absl::Hours(6));
-  const engine::BusinessCalendar& cal = c->calendars.at("madrid-office");
+  const engine::BusinessCalendar& cal = *c->calendars.at("madrid-office");
   auto local = [&cal](int m, int d, int h) {
     return absl::FromCivil(absl::CivilSecond(2026, m, d, h, 0, 0), cal.hours().zone);
   };
@@ -116,7 +119,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"calendars:\n  x:\n    time_zone: UTC\n    hours: { mon: [\"09:00-14:00\", \"13:00-18:00\"] }\npolicies: []\n",
                 "slamon.yaml:4: calendars.x.hours.mon[1]: intervals must be in order and must not overlap"},
         BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 1bd, basis: calendar }\n",
-                "business-day thresholds ('bd') need business calendars"}));
+                "slamon.yaml:4: policies[0].objectives.answer.threshold: a threshold in business days ('bd') needs a business calendar as 'basis'"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 4h, basis: office }\n",
+                "slamon.yaml:4: policies[0].objectives.answer.basis: no calendar named 'office'"}));
 
 TEST(LoadConfigFileTest, ShippedExampleLoads) {
   const absl::StatusOr<Config> c = LoadConfigFile(std::string(SLAMON_SOURCE_DIR) + "/deploy/slamon.example.yaml");
@@ -126,6 +131,29 @@ TEST(LoadConfigFileTest, ShippedExampleLoads) {
   EXPECT_EQ(c->policies[2].Find(ObjectiveKind::kAnswer)->warn.At(absl::Hours(4)), absl::Hours(3));
   EXPECT_EQ(c->engine.windows.min_volume, 10u);
   EXPECT_DOUBLE_EQ(c->engine.windows.at_risk_margin, 0.05);
+}
+
+// The contract's own example (sla-semantics §8) loads as written.
+TEST(LoadConfigFileTest, SemanticsExampleLoads) {
+  std::ifstream in(std::string(SLAMON_SOURCE_DIR) + "/../shared/sla-semantics.md");
+  ASSERT_TRUE(in.good()) << "../shared/sla-semantics.md is missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string md = text.str();
+  const size_t start = md.find("```yaml\n");
+  ASSERT_NE(start, std::string::npos);
+  const size_t end = md.find("```", start + 8);
+  const absl::StatusOr<Config> c = ParseConfig(md.substr(start + 8, end - start - 8), "sla-semantics.md");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->policies.size(), 5u);
+  const engine::Objective* resolution = c->policies[0].Find(ObjectiveKind::kResolution);
+  ASSERT_NE(resolution, nullptr);
+  EXPECT_EQ(resolution->business_days, 5);
+  EXPECT_TRUE(resolution->pausable);
+  const engine::Objective* email = c->policies[2].Find(ObjectiveKind::kAnswer);
+  EXPECT_EQ(email->threshold, absl::Hours(4));
+  EXPECT_EQ(email->calendar, c->calendars.at("madrid-office"));
+  EXPECT_EQ(c->policies[1].Find(ObjectiveKind::kAnswer)->threshold, absl::Seconds(18));  // 3 rings of 6 s
 }
 
 TEST(LoadConfigFileTest, MissingFileIsNamed) {
