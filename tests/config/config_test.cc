@@ -129,6 +129,7 @@ TEST(LoadConfigFileTest, ShippedExampleLoads) {
   ASSERT_EQ(c->policies.size(), 5u);
   EXPECT_EQ(c->policies[0].match.priorities, (std::vector<int32_t>{2, 3}));
   EXPECT_EQ(c->policies[2].Find(ObjectiveKind::kAnswer)->warn.At(absl::Hours(4)), absl::Hours(3));
+  EXPECT_EQ(c->policies[2].Find(ObjectiveKind::kAnswer)->calendar, c->calendars.at("madrid-office"));
   EXPECT_EQ(c->engine.windows.min_volume, 10u);
   EXPECT_DOUBLE_EQ(c->engine.windows.at_risk_margin, 0.05);
 }
