@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/check.h"
+
 namespace slamon::engine {
 namespace {
 
@@ -39,6 +41,7 @@ absl::Duration Objective::Elapsed(absl::Time from, absl::Time to) const {
 }
 
 bool Objective::Met(absl::Time from, absl::Time at) const {
+  SLAMON_CHECK(business_days == 0 || calendar != nullptr);  // the config requires a business basis
   if (business_days > 0) return at <= calendar->EndOfBusinessDays(from, business_days);
   return Elapsed(from, at) <= threshold;
 }
