@@ -12,6 +12,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "collectors/common/proto_time.h"
 #include "common/cli.h"
 #include "daemon/ingest/ingest_service.h"
 #include "prometheus/registry.h"
@@ -21,12 +22,6 @@ namespace {
 
 using slamon::v1::BatchAck;
 using slamon::v1::EventBatch;
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts->set_seconds(ns / 1'000'000'000);
-  ts->set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
-}
 
 // Contacts of four events each (arrived, answered, wrap-up ended, closed)
 // over 100 queues, stamped in the last ten minutes, with ids unique to this run.
@@ -47,7 +42,7 @@ std::vector<grpc::ByteBuffer> BuildBatches(int64_t events, int64_t batch_size, i
       e->set_source("load");
       e->set_contact_id(id);
       e->set_event_id(absl::StrCat(run, "-", n));
-      SetTime(arrived + absl::Seconds(k * 10 + contact % 30), e->mutable_occurred_at());
+      slamon::collectors::SetTimestamp(arrived + absl::Seconds(k * 10 + contact % 30), e->mutable_occurred_at());
       if (k == 0) {
         e->set_queue(absl::StrCat("q", contact % 100));
         e->set_channel("phone");

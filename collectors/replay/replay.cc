@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collectors/common/proto_time.h"
 #include "collectors/common/publisher.h"
 #include "collectors/replay/record_reader.h"
 
@@ -70,8 +71,7 @@ int RunReplay(const ReplayOptions& options, std::FILE* out) {
       continue;
     }
     if (options.speed > 0) {
-      const absl::Time arrived = absl::FromUnixSeconds(item->record->arrived_at().seconds()) +
-                                 absl::Nanoseconds(item->record->arrived_at().nanos());
+      const absl::Time arrived = ToTime(item->record->arrived_at());
       if (!first_arrival) first_arrival = arrived;
       const absl::Time due = started + (arrived - *first_arrival) / options.speed;
       if (due > absl::Now()) std::this_thread::sleep_for(absl::ToChronoMicroseconds(due - absl::Now()));

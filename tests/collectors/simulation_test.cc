@@ -2,6 +2,8 @@
 // is M/M/N, whose service level Erlang C gives exactly (sla-semantics §7).
 #include "collectors/simulator/simulation.h"
 
+#include "collectors/common/proto_time.h"
+
 #include <cmath>
 #include <map>
 
@@ -52,7 +54,7 @@ Measured Simulate(int agents, absl::Duration horizon) {
   std::map<std::string, absl::Time> arrived;
   Measured m;
   sim.RunUntil(start + horizon, [&](v1::ContactEvent e) {
-    const absl::Time at = absl::FromUnixSeconds(e.occurred_at().seconds()) + absl::Nanoseconds(e.occurred_at().nanos());
+    const absl::Time at = ToTime(e.occurred_at());
     if (e.kind() == v1::ARRIVED) arrived[e.contact_id()] = at;
     if (e.kind() != v1::ANSWERED) return;
     const double wait = absl::ToDoubleSeconds(at - arrived.at(e.contact_id()));
@@ -97,9 +99,9 @@ TEST(SimulationTest, EveryContactEndsConsistently) {
   // one ends with HANDLE_ENDED, WRAPUP_ENDED and CLOSED, in time order.
   Simulation sim(DefaultSimulatorConfig(), absl::FromUnixSeconds(1'700'000'000), 3);
   std::map<std::string, std::vector<v1::EventKind>> kinds;
-  int64_t last = 0;
+  absl::Time last = absl::InfinitePast();
   sim.RunUntil(absl::FromUnixSeconds(1'700'000'000) + absl::Hours(4), [&](v1::ContactEvent e) {
-    const int64_t t = e.occurred_at().seconds() * 1'000'000'000 + e.occurred_at().nanos();
+    const absl::Time t = ToTime(e.occurred_at());
     EXPECT_GE(t, last);
     last = t;
     kinds[e.contact_id()].push_back(e.kind());
