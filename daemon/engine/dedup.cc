@@ -62,4 +62,25 @@ void DedupIndex::Expire(absl::Time now) {
   while (!order_.empty() && order_.front().first + window_ <= now) EvictOldest();
 }
 
+void DedupIndex::Save(StateWriter& out) const {
+  out.Varint(order_.size());
+  for (const auto& [seen, f] : order_) {
+    out.Time(seen);
+    out.U64(f.hi);
+    out.U64(f.lo);
+  }
+}
+
+void DedupIndex::Load(StateReader& in) {
+  set_.clear();
+  order_.clear();
+  const size_t n = in.Count(24);
+  set_.reserve(n);
+  for (size_t i = 0; i < n && in.ok(); ++i) {
+    const absl::Time seen = in.Time();
+    const Fingerprint f{in.U64(), in.U64()};
+    if (set_.insert(f).second) order_.emplace_back(seen, f);
+  }
+}
+
 }  // namespace slamon::engine

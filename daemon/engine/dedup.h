@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
 
@@ -38,6 +39,10 @@ class DedupIndex {
   bool Insert(absl::string_view source, absl::string_view event_id, absl::Time now);
   void Expire(absl::Time now);
   size_t size() const { return set_.size(); }
+
+  // The remembered fingerprints with the time each was first seen.
+  void Save(StateWriter& out) const;
+  void Load(StateReader& in);
 
  private:
   void EvictOldest();

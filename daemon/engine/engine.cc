@@ -8,12 +8,6 @@
 
 namespace slamon::engine {
 
-struct Engine::Slot {
-  Slot(const EngineOptions& options, int count) : shard(options, count) {}
-  std::mutex mu;
-  Shard shard;
-};
-
 HealthSnapshot& HealthSnapshot::operator+=(const HealthSnapshot& other) {
   events_received += other.events_received;
   records_received += other.records_received;

@@ -9,11 +9,14 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "daemon/engine/event.h"
 #include "daemon/engine/policy.h"
@@ -53,6 +56,11 @@ void AddObjectiveBounds(const PolicySet& policies, EngineOptions* options);
 
 class Shard;
 
+// Rebuilds a policy set from its origin (PolicySet::origin) when saved state
+// is loaded.
+using PolicyDecoder =
+    std::function<absl::StatusOr<std::shared_ptr<const PolicySet>>(absl::string_view origin)>;
+
 class Engine {
  public:
   Engine(EngineOptions options, std::shared_ptr<const PolicySet> policies);
@@ -80,13 +88,25 @@ class Engine {
 
   EngineSnapshot Snapshot(absl::Time now) const;
   const EngineOptions& options() const { return options_; }
+  std::shared_ptr<const PolicySet> policies() const;
+
+  // The whole state as bytes (open contacts, counters, windows, parked
+  // events, remembered event ids, policy generations by origin). It is a
+  // consistent cut only if no Apply, Tick or SetPolicies runs meanwhile: the
+  // storage layer, which orders those, holds them off while saving.
+  std::string SaveState() const;
+  // Replaces the state of an engine that has applied nothing yet with saved
+  // state; the engine is unchanged on error. The saved shard count wins over
+  // the configured one (contacts are placed by it). Histograms saved with
+  // other bounds are re-bucketed (Histogram::Rebucket), rolling windows
+  // saved with other lengths start empty.
+  absl::Status LoadState(absl::string_view data, const PolicyDecoder& decode);
 
  private:
   struct Slot;
   // The high bits choose the shard, so that keys of one shard still spread
   // over the low bits its hash tables use.
   size_t ShardOf(size_t contact_hash) const { return (contact_hash >> 40) % slots_.size(); }
-  std::shared_ptr<const PolicySet> policies() const;
 
   EngineOptions options_;
   mutable std::mutex policies_mu_;

@@ -94,12 +94,17 @@ struct Policy {
 
 class PolicySet {
  public:
-  explicit PolicySet(std::vector<Policy> policies) : policies_(std::move(policies)) {}
+  // `origin` is what the set was built from, opaque to the engine: saved
+  // state stores it so that the set can be rebuilt on restart (see
+  // Engine::LoadState).
+  explicit PolicySet(std::vector<Policy> policies, std::string origin = "")
+      : policies_(std::move(policies)), origin_(std::move(origin)) {}
 
   // The first policy whose match accepts the contact, or nullptr.
   const Policy* Match(absl::string_view queue, absl::string_view channel,
                       absl::string_view category, int32_t priority) const;
   const std::vector<Policy>& policies() const { return policies_; }
+  const std::string& origin() const { return origin_; }
 
   // Gives each policy of `next` the version of its namesake in `previous`,
   // plus one if its definition changed.
@@ -107,6 +112,7 @@ class PolicySet {
 
  private:
   std::vector<Policy> policies_;
+  std::string origin_;
 };
 
 }  // namespace slamon::engine

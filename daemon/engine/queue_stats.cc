@@ -65,3 +65,88 @@ void QueueStats::Advance(absl::Time now) {
 }
 
 }  // namespace slamon::engine
+
+namespace slamon::engine {
+namespace {
+
+void SaveHistogram(StateWriter& out, const Histogram& h) {
+  out.Varint(h.counts.size());
+  for (uint64_t n : h.counts) out.Varint(n);
+  out.Double(h.sum);
+  out.Varint(h.count);
+}
+
+Histogram LoadHistogram(StateReader& in, const std::vector<double>& saved,
+                        const std::vector<double>& current) {
+  Histogram h;
+  h.counts.resize(in.Count(1));
+  for (uint64_t& n : h.counts) n = in.Varint();
+  h.sum = in.Double();
+  h.count = in.Varint();
+  if (!h.counts.empty() && h.counts.size() != saved.size() + 1) {
+    in.Fail("histogram bucket count does not match its bounds");
+    return {};
+  }
+  return saved == current ? h : h.Rebucket(saved, current);
+}
+
+}  // namespace
+
+Histogram Histogram::Rebucket(const std::vector<double>& from, const std::vector<double>& to) const {
+  if (counts.empty()) return *this;
+  std::vector<uint64_t> cumulative(counts.size());
+  uint64_t running = 0;
+  for (size_t i = 0; i < counts.size(); ++i) cumulative[i] = running += counts[i];
+  Histogram out;
+  out.sum = sum;
+  out.count = count;
+  out.counts.resize(to.size() + 1);
+  uint64_t previous = 0;
+  for (size_t i = 0; i < to.size(); ++i) {
+    // Old bounds up to to[i]: the cumulative count of the last of them.
+    const auto end = std::upper_bound(from.begin(), from.end(), to[i]);
+    const uint64_t at = end == from.begin() ? 0 : cumulative[static_cast<size_t>(end - from.begin()) - 1];
+    out.counts[i] = at - previous;
+    previous = at;
+  }
+  out.counts[to.size()] = count - previous;
+  return out;
+}
+
+void QueueTotals::Save(StateWriter& out) const {
+  for (uint64_t v : volume) out.Varint(v);
+  for (uint64_t n : outcomes.n) out.Varint(n);
+  for (const Histogram& h : wait) SaveHistogram(out, h);
+  SaveHistogram(out, handle);
+  out.Varint(resolved);
+  out.Varint(resolved_first_contact);
+  out.Varint(surveyed);
+  out.Varint(csat_top_two);
+  out.Double(csat_score_sum);
+}
+
+void QueueTotals::Load(StateReader& in, const BoundsChange& bounds) {
+  for (uint64_t& v : volume) v = in.Varint();
+  for (uint64_t& n : outcomes.n) n = in.Varint();
+  for (Histogram& h : wait) h = LoadHistogram(in, bounds.saved_wait, bounds.wait);
+  handle = LoadHistogram(in, bounds.saved_handle, bounds.handle);
+  resolved = in.Varint();
+  resolved_first_contact = in.Varint();
+  surveyed = in.Varint();
+  csat_top_two = in.Varint();
+  csat_score_sum = in.Double();
+}
+
+void QueueStats::Save(StateWriter& out) const {
+  totals_.Save(out);
+  rolling_.Save(out);
+  periods_.Save(out);
+}
+
+void QueueStats::Load(StateReader& in, const BoundsChange& bounds) {
+  totals_.Load(in, bounds);
+  rolling_.Load(in);
+  periods_.Load(in);
+}
+
+}  // namespace slamon::engine

@@ -14,6 +14,7 @@
 #include "daemon/engine/event.h"
 #include "daemon/engine/outcome.h"
 #include "daemon/engine/policy.h"
+#include "daemon/engine/state_codec.h"
 #include "daemon/engine/windows.h"
 
 namespace slamon::engine {
@@ -44,6 +45,21 @@ struct Histogram {
 
   void Observe(const std::vector<double>& bounds, double value);
   Histogram& operator+=(const Histogram& other);
+  bool operator==(const Histogram&) const = default;
+
+  // The same observations under other bounds (bounds changed across a
+  // restart). A new bound's cumulative count is that of the largest old
+  // bound not above it: observations between the two cannot be placed, so
+  // they count only from the next old bound up. Exact for every old bound.
+  Histogram Rebucket(const std::vector<double>& from, const std::vector<double>& to) const;
+};
+
+// The histogram bounds saved state was written with, and today's.
+struct BoundsChange {
+  const std::vector<double>& saved_wait;
+  const std::vector<double>& wait;
+  const std::vector<double>& saved_handle;
+  const std::vector<double>& handle;
 };
 
 enum class WaitKind : uint8_t { kAnswered, kAbandoned, kFlowedOut };
@@ -62,6 +78,10 @@ struct QueueTotals {
   double csat_score_sum = 0;  // normalised to a 5-point scale
 
   QueueTotals& operator+=(const QueueTotals& other);
+  bool operator==(const QueueTotals&) const = default;
+
+  void Save(StateWriter& out) const;
+  void Load(StateReader& in, const BoundsChange& bounds);
 };
 
 class QueueStats {
@@ -85,6 +105,11 @@ class QueueStats {
   const RollingWindows& rolling() const { return rolling_; }
   const PeriodWindows& periods() const { return periods_; }
   const absl::btree_multiset<absl::Time>& waiting() const { return waiting_; }
+
+  // Totals and windows; the key, policy and waiting contacts are the
+  // shard's to save (waiting is rebuilt from the contacts).
+  void Save(StateWriter& out) const;
+  void Load(StateReader& in, const BoundsChange& bounds);
 
  private:
   QueueKey key_;

@@ -198,13 +198,18 @@ QueueStats* Shard::StatsFor(absl::string_view queue, absl::string_view channel,
   const absl::string_view policy_name = policy != nullptr ? absl::string_view(policy->name) : "";
   auto it = stats_.find(QueueKeyView{queue, channel, policy_name});
   if (it == stats_.end()) {
-    QueueKey key{std::string(queue), std::string(channel), std::string(policy_name)};
-    const absl::TimeZone zone = policy != nullptr ? policy->time_zone : absl::UTCTimeZone();
-    auto [clock, added] = period_clocks_.try_emplace(zone.name(), options_.windows, zone);
-    if (added) clock->second.Advance(now_);
-    it = stats_.try_emplace(key, key, policy, options_.windows, &clock->second).first;
-    it->second.Advance(now_);
+    return AddStats(QueueKey{std::string(queue), std::string(channel), std::string(policy_name)}, policy);
   }
+  return &it->second;
+}
+
+QueueStats* Shard::AddStats(QueueKey key, const Policy* policy) {
+  const absl::TimeZone zone = policy != nullptr ? policy->time_zone : absl::UTCTimeZone();
+  auto [clock, added] = period_clocks_.try_emplace(zone.name(), options_.windows, zone);
+  if (added) clock->second.Advance(now_);
+  auto [it, inserted] = stats_.try_emplace(key, key, policy, options_.windows, &clock->second);
+  SLAMON_CHECK(inserted);
+  it->second.Advance(now_);
   return &it->second;
 }
 

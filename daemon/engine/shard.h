@@ -20,8 +20,13 @@
 #include "daemon/engine/queue_stats.h"
 #include "daemon/engine/result.h"
 #include "daemon/engine/snapshot.h"
+#include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
+
+// Numbers every policy of every loaded generation for saved state; 0 is
+// "no policy".
+using PolicyIds = absl::flat_hash_map<const Policy*, uint64_t>;
 
 class Shard {
  public:
@@ -39,6 +44,11 @@ class Shard {
   // Adds this shard's state to `into` (keyed merge) and `health`.
   void Collect(absl::Time now,
                absl::flat_hash_map<QueueKey, QueueSnapshot>& into, HealthSnapshot& health);
+
+  // The shard's whole state (see Engine::SaveState). Load is for an empty
+  // shard; `policies[id]` resolves a saved policy id (policies[0] is null).
+  void Save(StateWriter& out, const PolicyIds& ids) const;
+  void Load(StateReader& in, const std::vector<const Policy*>& policies, const BoundsChange& bounds);
 
   // The outcome of trying an event against the state: applied, rejected, or
   // "not yet" (park it until the reorder allowance passes).
@@ -108,6 +118,7 @@ class Shard {
   void StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at);
   void LeaveWaiting(ContactMap::iterator it, absl::Time now);
   QueueStats* StatsFor(absl::string_view queue, absl::string_view channel, const Policy* policy);
+  QueueStats* AddStats(QueueKey key, const Policy* policy);
   ItemResult Park(const Event& event, size_t contact_hash, Attempt attempt, absl::Time now);
   void RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now);
   // Moves the shard's clock (and its period clocks) forward to `now`.
@@ -152,6 +163,13 @@ class Shard {
   std::deque<std::pair<absl::Time, ContactKey>> expiry_order_;
   DedupIndex dedup_;
   HealthSnapshot health_;
+};
+
+// A shard with its lock: the unit Engine keeps per shard.
+struct Engine::Slot {
+  Slot(const EngineOptions& options, int count) : shard(options, count) {}
+  std::mutex mu;
+  Shard shard;
 };
 
 }  // namespace slamon::engine

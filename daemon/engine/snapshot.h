@@ -19,6 +19,7 @@ namespace slamon::engine {
 struct WindowFigures {
   std::string name;  // "15m", "1h", "interval", "today"
   WindowTally tally;
+  bool operator==(const WindowFigures&) const = default;
 };
 
 struct QueueSnapshot {
@@ -31,6 +32,7 @@ struct QueueSnapshot {
   int64_t waiting_past_threshold = 0;
   int64_t waiting_past_warning = 0;
   std::vector<WindowFigures> windows;
+  bool operator==(const QueueSnapshot&) const = default;
 };
 
 struct HealthSnapshot {
@@ -44,12 +46,14 @@ struct HealthSnapshot {
   uint64_t dedup_entries = 0;
 
   HealthSnapshot& operator+=(const HealthSnapshot& other);
+  bool operator==(const HealthSnapshot&) const = default;
 };
 
 struct EngineSnapshot {
   absl::Time taken_at;
   std::vector<QueueSnapshot> queues;  // sorted by key
   HealthSnapshot health;
+  bool operator==(const EngineSnapshot&) const = default;
 };
 
 }  // namespace slamon::engine

@@ -137,3 +137,82 @@ void PeriodWindows::Add(absl::Time at, AnswerOutcome outcome, absl::Duration wai
 }
 
 }  // namespace slamon::engine
+
+namespace slamon::engine {
+
+void WindowTally::Save(StateWriter& out) const {
+  for (uint64_t n : outcomes.n) out.Varint(n);
+  out.Double(answered_wait_seconds);
+}
+
+void WindowTally::Load(StateReader& in) {
+  for (uint64_t& n : outcomes.n) n = in.Varint();
+  answered_wait_seconds = in.Double();
+}
+
+void RollingWindows::Save(StateWriter& out) const {
+  out.Duration(resolution_);
+  out.Varint(windows_.size());
+  for (const Window& w : windows_) {
+    out.I64(w.length);
+    out.U64(w.first);
+    w.sum.Save(out);
+  }
+  out.I64(now_index_);
+  out.Time(next_step_);
+  out.U64(popped_);
+  out.Varint(buckets_.size());
+  for (const Bucket& b : buckets_) {
+    out.I64(b.index);
+    b.tally.Save(out);
+  }
+}
+
+void RollingWindows::Load(StateReader& in) {
+  // Read everything first: windows configured differently since the state
+  // was saved start empty (they refill within their length) instead of
+  // failing the whole load.
+  const absl::Duration resolution = in.Duration();
+  std::vector<Window> windows(in.Count(17));
+  for (Window& w : windows) {
+    w.length = in.I64();
+    w.first = in.U64();
+    w.sum.Load(in);
+  }
+  const int64_t now_index = in.I64();
+  const absl::Time next_step = in.Time();
+  const uint64_t popped = in.U64();
+  std::deque<Bucket> buckets(in.Count(16));
+  for (Bucket& b : buckets) {
+    b.index = in.I64();
+    b.tally.Load(in);
+  }
+  if (!in.ok() || resolution != resolution_ || windows.size() != windows_.size()) return;
+  for (size_t i = 0; i < windows.size(); ++i) {
+    if (windows[i].length != windows_[i].length) return;
+    if (windows[i].first < popped || windows[i].first > popped + buckets.size()) {
+      return in.Fail("rolling window position out of range");
+    }
+  }
+  windows_ = std::move(windows);
+  now_index_ = now_index;
+  next_step_ = next_step;
+  popped_ = popped;
+  buckets_ = std::move(buckets);
+}
+
+void PeriodWindows::Save(StateWriter& out) const {
+  for (const Period* p : {&interval_, &day_}) {
+    out.Time(p->start);
+    p->tally.Save(out);
+  }
+}
+
+void PeriodWindows::Load(StateReader& in) {
+  for (Period* p : {&interval_, &day_}) {
+    p->start = in.Time();
+    p->tally.Load(in);
+  }
+}
+
+}  // namespace slamon::engine

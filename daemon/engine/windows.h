@@ -11,6 +11,7 @@
 
 #include "absl/time/time.h"
 #include "daemon/engine/outcome.h"
+#include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
 
@@ -22,6 +23,10 @@ struct WindowTally {
   void Add(AnswerOutcome outcome, absl::Duration wait);
   WindowTally& operator+=(const WindowTally& other);
   WindowTally& operator-=(const WindowTally& other);
+  bool operator==(const WindowTally&) const = default;
+
+  void Save(StateWriter& out) const;
+  void Load(StateReader& in);
 };
 
 struct WindowOptions {
@@ -56,6 +61,11 @@ class RollingWindows {
   void Advance(absl::Time now);
   // The sum of window `i` (in WindowOptions::rolling order).
   const WindowTally& Sum(size_t i) const { return windows_[i].sum; }
+
+  // Saved state is loaded only into windows built with the same options;
+  // Load fails the reader otherwise.
+  void Save(StateWriter& out) const;
+  void Load(StateReader& in);
 
  private:
   struct Bucket {
@@ -114,6 +124,9 @@ class PeriodWindows {
   void Sync();
   const WindowTally& interval() const { return interval_.tally; }
   const WindowTally& today() const { return day_.tally; }
+
+  void Save(StateWriter& out) const;
+  void Load(StateReader& in);
 
  private:
   struct Period {

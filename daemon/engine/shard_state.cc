@@ -1,0 +1,197 @@
+// Saving and loading a shard's state (Engine::SaveState / LoadState).
+// Derived state is rebuilt rather than stored: contact hashes, the waiting
+// sets (from the contacts still waiting), period clocks, the parked count.
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "daemon/engine/shard.h"
+
+namespace slamon::engine {
+namespace {
+
+void SaveEvent(StateWriter& out, const Event& e) {
+  out.U8(static_cast<uint8_t>(e.kind));
+  out.String(e.source);
+  out.String(e.event_id);
+  out.String(e.contact_id);
+  out.Time(e.occurred_at);
+  out.String(e.queue);
+  out.String(e.channel);
+  out.I64(e.priority);
+  out.String(e.category);
+  out.String(e.customer_id);
+  out.String(e.agent);
+  out.U8(static_cast<uint8_t>(e.flow_out_reason));
+  out.Bool(e.first_contact_resolution);
+  out.Double(e.csat_score);
+  out.Double(e.csat_scale);
+  out.I64(e.escalation_level);
+}
+
+Event LoadEvent(StateReader& in) {
+  Event e;
+  e.kind = in.Enum<EventKind>(kEventKindCount);
+  e.source = in.String();
+  e.event_id = in.String();
+  e.contact_id = in.String();
+  e.occurred_at = in.Time();
+  e.queue = in.String();
+  e.channel = in.String();
+  e.priority = static_cast<int32_t>(in.I64());
+  e.category = in.String();
+  e.customer_id = in.String();
+  e.agent = in.String();
+  e.flow_out_reason = in.Enum<FlowOutReason>(static_cast<int>(FlowOutReason::kExitKey) + 1);
+  e.first_contact_resolution = in.Bool();
+  e.csat_score = in.Double();
+  e.csat_scale = in.Double();
+  e.escalation_level = static_cast<int32_t>(in.I64());
+  return e;
+}
+
+uint64_t IdOf(const PolicyIds& ids, const Policy* policy) {
+  if (policy == nullptr) return 0;
+  const auto it = ids.find(policy);
+  SLAMON_CHECK(it != ids.end());  // every policy in use belongs to a generation
+  return it->second;
+}
+
+const Policy* PolicyOf(StateReader& in, const std::vector<const Policy*>& policies) {
+  const uint64_t id = in.Varint();
+  if (id >= policies.size()) {
+    in.Fail(absl::StrCat("policy id ", id, " out of range"));
+    return nullptr;
+  }
+  return policies[id];
+}
+
+}  // namespace
+
+void Shard::Save(StateWriter& out, const PolicyIds& ids) const {
+  out.Time(now_);
+  out.Varint(health_.events_received);
+  out.Varint(health_.records_received);
+  out.Varint(health_.accepted);
+  out.Varint(health_.duplicates);
+  for (uint64_t n : health_.rejected) out.Varint(n);
+
+  absl::flat_hash_map<const QueueStats*, uint64_t> stats_index;
+  out.Varint(stats_.size());
+  for (const auto& [key, stats] : stats_) {
+    stats_index[&stats] = stats_index.size();
+    out.String(key.queue);
+    out.String(key.channel);
+    out.String(key.policy);
+    out.Varint(IdOf(ids, stats.policy()));
+    stats.Save(out);
+  }
+
+  out.Varint(contacts_.size());
+  for (const auto& [key, c] : contacts_) {
+    out.String(key.source);
+    out.String(key.contact_id);
+    out.Varint(IdOf(ids, c.policy));
+    out.Varint(stats_index.at(c.stats));
+    out.U8(static_cast<uint8_t>(c.stage));
+    out.U8(static_cast<uint8_t>(c.answer_end));
+    out.Bool(c.resolved);
+    out.Bool(c.surveyed);
+    out.Bool(c.expiry_scheduled);
+    for (absl::Time t : {c.arrived_at, c.segment_start, c.answered_at, c.unanswered_at, c.acknowledged_at,
+                         c.handle_ended_at, c.wrapup_ended_at, c.resolved_at, c.closed_at, c.last_touched}) {
+      out.Time(t);
+    }
+  }
+
+  out.Varint(parked_.size());
+  for (const auto& [key, list] : parked_) {
+    out.String(key.source);
+    out.String(key.contact_id);
+    out.Varint(list.size());
+    for (const Parked& p : list) {
+      SaveEvent(out, p.event);
+      out.Time(p.deadline);
+      out.U8(static_cast<uint8_t>(p.reason));
+      out.String(p.detail);
+    }
+  }
+  for (const auto* order : {&parked_order_, &expiry_order_}) {
+    out.Varint(order->size());
+    for (const auto& [at, key] : *order) {
+      out.Time(at);
+      out.String(key.source);
+      out.String(key.contact_id);
+    }
+  }
+  dedup_.Save(out);
+}
+
+void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, const BoundsChange& bounds) {
+  SLAMON_CHECK(contacts_.empty() && stats_.empty());
+  const auto load_key = [&in] {
+    ContactKey key{in.String(), in.String(), 0};
+    key.hash = ContactHash(key.source, key.contact_id);
+    return key;
+  };
+  now_ = in.Time();
+  health_.events_received = in.Varint();
+  health_.records_received = in.Varint();
+  health_.accepted = in.Varint();
+  health_.duplicates = in.Varint();
+  for (uint64_t& n : health_.rejected) n = in.Varint();
+
+  std::vector<QueueStats*> stats_by_index(in.Count(4));
+  for (QueueStats*& stats : stats_by_index) {
+    QueueKey key{in.String(), in.String(), in.String()};
+    const Policy* policy = PolicyOf(in, policies);
+    if (!in.ok()) return;
+    if (stats_.contains(key)) return in.Fail("queue key saved twice");
+    stats = AddStats(std::move(key), policy);
+    stats->Load(in, bounds);
+  }
+
+  const size_t contact_count = in.Count(8);
+  contacts_.reserve(contact_count);
+  for (size_t i = 0; i < contact_count && in.ok(); ++i) {
+    ContactKey key = load_key();
+    Contact c;
+    c.policy = PolicyOf(in, policies);
+    const uint64_t stats = in.Varint();
+    if (stats >= stats_by_index.size()) return in.Fail("contact refers to an unknown queue");
+    c.stats = stats_by_index[stats];
+    c.stage = in.Enum<Stage>(3);
+    c.answer_end = in.Enum<AnswerEnd>(3);
+    c.resolved = in.Bool();
+    c.surveyed = in.Bool();
+    c.expiry_scheduled = in.Bool();
+    for (absl::Time* t : {&c.arrived_at, &c.segment_start, &c.answered_at, &c.unanswered_at, &c.acknowledged_at,
+                          &c.handle_ended_at, &c.wrapup_ended_at, &c.resolved_at, &c.closed_at, &c.last_touched}) {
+      *t = in.Time();
+    }
+    if (!in.ok()) return;
+    if (c.stage == Stage::kWaiting) c.stats->StartWaiting(c.segment_start);
+    if (!contacts_.try_emplace(std::move(key), c).second) return in.Fail("contact saved twice");
+  }
+
+  const size_t parked_keys = in.Count(3);
+  for (size_t i = 0; i < parked_keys && in.ok(); ++i) {
+    std::vector<Parked>& list = parked_[load_key()];
+    list.resize(in.Count(16));
+    for (Parked& p : list) {
+      p.event = LoadEvent(in);
+      p.deadline = in.Time();
+      p.reason = in.Enum<RejectReason>(kRejectReasonCount);
+      p.detail = in.String();
+    }
+    parked_count_ += list.size();
+  }
+  for (auto* order : {&parked_order_, &expiry_order_}) {
+    const size_t n = in.Count(10);
+    for (size_t i = 0; i < n && in.ok(); ++i) {
+      const absl::Time at = in.Time();
+      order->emplace_back(at, load_key());
+    }
+  }
+  dedup_.Load(in);
+}
+
+}  // namespace slamon::engine
