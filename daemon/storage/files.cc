@@ -1,0 +1,150 @@
+#include "daemon/storage/files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace slamon::storage {
+namespace {
+
+// Closes a descriptor on every path out of a function.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path) {
+  std::string message = absl::StrCat(path, ": ", what, ": ", std::strerror(err));
+  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(message);
+  return absl::UnavailableError(message);
+}
+
+absl::Status EnsureWritableDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return ErrnoStatus(ec.value(), "cannot create the data directory", dir);
+  if (!std::filesystem::is_directory(dir, ec)) return absl::UnavailableError(absl::StrCat(dir, ": not a directory"));
+  if (access(dir.c_str(), W_OK | X_OK) != 0) return ErrnoStatus(errno, "data directory is not writable", dir);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<NumberedFile>> ListNumbered(const std::string& dir, absl::string_view prefix,
+                                                       absl::string_view suffix) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return ErrnoStatus(errno, "cannot list", dir);
+  std::vector<NumberedFile> files;
+  while (const dirent* entry = readdir(d)) {
+    const absl::string_view name = entry->d_name;
+    if (name.size() <= prefix.size() + suffix.size() || !absl::StartsWith(name, prefix) ||
+        !absl::EndsWith(name, suffix)) {
+      continue;
+    }
+    uint64_t number = 0;
+    if (absl::SimpleAtoi(name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()), &number)) {
+      files.push_back({number, std::string(name)});
+    }
+  }
+  closedir(d);
+  std::sort(files.begin(), files.end(), [](const NumberedFile& a, const NumberedFile& b) { return a.number < b.number; });
+  return files;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
+  std::string data;
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = read(fd.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, "cannot read", path);
+    if (n == 0) break;
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  return data;
+}
+
+absl::StatusOr<uint64_t> FileSize(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+absl::Status TruncateFile(const std::string& path, uint64_t size) {
+  Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
+  if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) return ErrnoStatus(errno, "cannot truncate", path);
+  return SyncFile(fd.get());
+}
+
+absl::Status RemoveFile(const std::string& path) {
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "cannot remove", path);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> CreateFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return ErrnoStatus(errno, "cannot create", path);
+  return fd;
+}
+
+absl::Status WriteAll(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, "cannot write", absl::StrCat("fd ", fd));
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncFile(int fd) {
+  if (fdatasync(fd) != 0) return ErrnoStatus(errno, "cannot sync", absl::StrCat("fd ", fd));
+  return absl::OkStatus();
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", dir);
+  if (fsync(fd.get()) != 0) return ErrnoStatus(errno, "cannot sync", dir);
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
+  const std::string tmp = path + ".tmp";
+  {
+    SLAMON_ASSIGN_OR_RETURN(const int raw, CreateFile(tmp));
+    Fd fd(raw);
+    absl::Status s = WriteAll(fd.get(), data);
+    if (s.ok()) s = SyncFile(fd.get());
+    if (!s.ok()) {
+      (void)RemoveFile(tmp);
+      return absl::Status(s.code(), absl::StrCat(tmp, ": ", s.message()));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "cannot rename into place", path);
+  return SyncDir(std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace slamon::storage

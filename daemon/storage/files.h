@@ -1,0 +1,49 @@
+// Thin POSIX file helpers for the storage layer: every failure is a Status
+// naming the path and the system's reason; a full disk (ENOSPC, EDQUOT) is
+// RESOURCE_EXHAUSTED, anything else UNAVAILABLE.
+#ifndef SLAMON_DAEMON_STORAGE_FILES_H_
+#define SLAMON_DAEMON_STORAGE_FILES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+
+namespace slamon::storage {
+
+// A status for errno `err` during `what` on `path`.
+absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path);
+
+// Creates `dir` (and its parents) if missing and checks that it is a
+// writable directory.
+absl::Status EnsureWritableDir(const std::string& dir);
+
+struct NumberedFile {
+  uint64_t number;
+  std::string name;
+};
+// Files named <prefix><decimal number><suffix> in `dir`, by number.
+absl::StatusOr<std::vector<NumberedFile>> ListNumbered(const std::string& dir, absl::string_view prefix,
+                                                       absl::string_view suffix);
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+absl::StatusOr<uint64_t> FileSize(const std::string& path);
+absl::Status TruncateFile(const std::string& path, uint64_t size);
+absl::Status RemoveFile(const std::string& path);
+// Creates (or empties) a file for writing; returns its descriptor.
+absl::StatusOr<int> CreateFile(const std::string& path);
+absl::Status WriteAll(int fd, absl::string_view data);
+absl::Status SyncFile(int fd);
+// Makes renames and new names in `dir` durable.
+absl::Status SyncDir(const std::string& dir);
+// Writes `data` to `path` so that a crash leaves the old file or the new
+// one, never a mix: temporary file, fsync, rename, fsync of the directory.
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
+
+}  // namespace slamon::storage
+
+#endif  // SLAMON_DAEMON_STORAGE_FILES_H_
