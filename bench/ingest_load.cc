@@ -186,9 +186,10 @@ int main(int argc, char** argv) {
   // The raw sink: the daemon's own RPC plumbing, with a handler that acks.
   prometheus::Registry registry;
   slamon::ingest::IngestService sink(
-      [](EventBatch& batch, BatchAck* ack) {
+      [](EventBatch& batch, BatchAck* ack, slamon::ingest::AckReady done) {
         ack->set_sequence(batch.sequence());
         ack->set_accepted(static_cast<uint32_t>(batch.events_size()));
+        done(grpc::Status::OK);
       },
       registry);
   int sink_port = 0;

@@ -4,7 +4,7 @@
 #include "common/logging.h"
 
 int main(int argc, char** argv) {
-  std::string config_path, grpc_listen, metrics_listen, log_level = "info";
+  std::string config_path, grpc_listen, metrics_listen, data_dir, log_level = "info";
   slamon::app::DaemonOptions options;
   slamon::CommandLine cli(
       "slamond [flags]\n\nMeasures contact-center service levels live: collectors push contact events over\n"
@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   cli.AddString("config", &config_path, "YAML config file (docs/configuration.md); SIGHUP reloads its policies");
   cli.AddString("grpc-listen", &grpc_listen, "gRPC ingest address, overrides listen.grpc (port 0 picks one)");
   cli.AddString("metrics-listen", &metrics_listen, "Prometheus /metrics address, overrides listen.metrics");
+  cli.AddString("data-dir", &data_dir,
+                "write-ahead log and snapshots, overrides data_dir (default ./data; 'none': memory only)");
   cli.AddString("log-level", &log_level, "trace, debug, info, warn or error");
   cli.AddString("ports-file", &options.ports_file, "write the bound addresses here as JSON once listening");
   bool proceed = false;
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   if (!config.ok()) return slamon::ExitWithError(config.status());
   if (!grpc_listen.empty()) config->grpc_listen = grpc_listen;
   if (!metrics_listen.empty()) config->metrics_listen = metrics_listen;
+  if (!data_dir.empty()) config->data_dir = data_dir;
   options.config_path = config_path;
   auto daemon = slamon::app::Daemon::Start(*std::move(config), options);
   if (!daemon.ok()) return slamon::ExitWithError(daemon.status());

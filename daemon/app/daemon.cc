@@ -13,9 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/duration.h"
+#include "common/status_macros.h"
 #include "common/fmt_absl.h"
+#include "daemon/app/policy_origin.h"
 #include "daemon/engine/engine.h"
 #include "daemon/export/sla_collectable.h"
+#include "daemon/export/storage_collectable.h"
 #include "daemon/ingest/batch_applier.h"
 #include "daemon/ingest/ingest_service.h"
 #include "prometheus/exposer.h"
@@ -56,8 +59,10 @@ struct Daemon::State {
   config::Config config;
   DaemonOptions options;
   std::unique_ptr<engine::Engine> engine;
+  std::unique_ptr<storage::Journal> journal;  // null with data_dir "none"
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::shared_ptr<exporter::SlaCollectable> collectable;
+  std::shared_ptr<exporter::StorageCollectable> storage_collectable;
   std::unique_ptr<ingest::BatchApplier> applier;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<grpc::Server> server;
@@ -67,24 +72,103 @@ struct Daemon::State {
   boost::asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
   absl::Time next_summary;
   engine::HealthSnapshot last_health;
+  absl::Status last_snapshot_error;
+  bool storage_writable = true;
 
+  absl::Status OpenStorage();
+  // Every change to engine state goes through here: logged when durable.
+  void Tick();
+  void SetPolicies(std::shared_ptr<const engine::PolicySet> policies);
   void ScheduleTick();
   void WaitForSignal();
   void Reload();
   void LogSummary(absl::Time now);
 };
 
+absl::Status Daemon::State::OpenStorage() {
+  if (config.data_dir == "none") {
+    spdlog::warn("data_dir is 'none': state lives in memory only; a restart loses every count and open contact, "
+                 "and batches are acknowledged without being durable");
+    return absl::OkStatus();
+  }
+  const auto replay = [this](storage::RecordType type, absl::Time at, absl::string_view body) -> absl::Status {
+    switch (type) {
+      case storage::RecordType::kBatch:
+        return applier->Replay(at, body);
+      case storage::RecordType::kTick:
+        engine->Tick(at);
+        return absl::OkStatus();
+      case storage::RecordType::kPolicies: {
+        absl::StatusOr<std::shared_ptr<const engine::PolicySet>> set = DecodePolicyOrigin(body);
+        if (!set.ok()) return set.status();
+        engine->SetPolicies(*std::move(set));
+        return absl::OkStatus();
+      }
+    }
+    return absl::DataLossError("unknown record type");
+  };
+  storage::RecoveryReport report;
+  absl::StatusOr<std::unique_ptr<storage::Journal>> opened = storage::Journal::Open(
+      {.dir = config.data_dir, .snapshot_every = config.snapshot_every}, engine.get(), DecodePolicyOrigin, replay,
+      [] { return absl::Now(); }, &report);
+  if (!opened.ok()) {
+    return absl::Status(opened.status().code(),
+                        absl::StrCat("cannot open the data directory (--data-dir, data_dir): ", opened.status().message()));
+  }
+  journal = *std::move(opened);
+  for (const std::string& skipped : report.skipped_snapshots) spdlog::error("skipped snapshot {}", skipped);
+  if (report.log.damaged) {
+    spdlog::error("write-ahead log damaged: {}; cut {} bytes there, state is that of record {}", report.log.damage,
+                  report.log.dropped_bytes, report.log.last_seq);
+  }
+  if (!report.gap.empty()) spdlog::error("recovery: {}", report.gap);
+  if (report.replay_errors > 0) {
+    spdlog::error("recovery: {} logged records could not be applied; first: {}", report.replay_errors,
+                  report.first_replay_error);
+  }
+  const engine::HealthSnapshot health = engine->Snapshot(absl::Now()).health;
+  spdlog::info("state in {} recovered in {}: snapshot of record {} ({} bytes) + {} log records; {} open contacts",
+               config.data_dir, absl::FormatDuration(report.took), report.snapshot_seq, report.snapshot_bytes,
+               report.log.records, health.open_contacts);
+  const bool fresh = report.snapshot_seq == 0 && report.log.last_seq == 0;
+  storage_collectable = std::make_shared<exporter::StorageCollectable>(journal.get(), std::move(report));
+  applier->AttachJournal(journal.get());
+
+  // The config's policies become current unless they are what the state
+  // already holds; a fresh log starts with them, so that a replay never
+  // depends on the file read at the next start.
+  std::vector<engine::Policy> policies = config.policies;
+  engine::PolicySet::CarryVersions(*engine->policies(), policies);
+  config.policies = policies;
+  std::shared_ptr<const engine::PolicySet> current = PolicySetOf(config);
+  if (fresh || current->origin() != engine->policies()->origin()) SetPolicies(std::move(current));
+  return absl::OkStatus();
+}
+
+void Daemon::State::Tick() {
+  if (journal == nullptr) return engine->Tick(absl::Now());
+  journal->Record(storage::RecordType::kTick, "", [this](absl::Time now) { engine->Tick(now); });
+}
+
+void Daemon::State::SetPolicies(std::shared_ptr<const engine::PolicySet> policies) {
+  if (journal == nullptr) return engine->SetPolicies(std::move(policies));
+  const std::string origin = policies->origin();
+  journal->Record(storage::RecordType::kPolicies, origin,
+                  [&](absl::Time) { engine->SetPolicies(std::move(policies)); });
+}
+
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, DaemonOptions options) {
   auto s = std::make_unique<State>();
   s->options = std::move(options);
   s->config = std::move(config);
   const auto clock = [] { return absl::Now(); };
-  s->engine = std::make_unique<engine::Engine>(
-      s->config.engine, std::make_shared<engine::PolicySet>(s->config.policies));
-
+  s->engine = std::make_unique<engine::Engine>(s->config.engine, PolicySetOf(s->config));
   s->applier = std::make_unique<ingest::BatchApplier>(s->engine.get(), clock, *s->registry);
+  SLAMON_RETURN_IF_ERROR(s->OpenStorage());
   s->ingest = std::make_unique<ingest::IngestService>(
-      [applier = s->applier.get()](v1::EventBatch& batch, v1::BatchAck* ack) { applier->Apply(batch, ack); },
+      [applier = s->applier.get()](v1::EventBatch& batch, v1::BatchAck* ack, ingest::AckReady done) {
+        applier->Apply(batch, ack, std::move(done));
+      },
       *s->registry);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -114,6 +198,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   }
   s->exposer->RegisterCollectable(s->collectable);
   s->exposer->RegisterCollectable(s->registry);
+  if (s->storage_collectable) s->exposer->RegisterCollectable(s->storage_collectable);
   const std::vector<int> metrics_ports = s->exposer->GetListeningPorts();
   const std::string grpc_address = absl::StrCat(HostOf(s->config.grpc_listen), ":", grpc_port);
   const std::string metrics_address =
@@ -140,8 +225,23 @@ void Daemon::State::ScheduleTick() {
   tick_timer.expires_after(absl::ToChronoMilliseconds(options.tick));
   tick_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled at shutdown
+    Tick();
     const absl::Time now = absl::Now();
-    engine->Tick(now);
+    if (journal != nullptr) {
+      journal->MaybeSnapshot(now);
+      if (const absl::Status s = journal->stats().last_snapshot_error; !s.ok() && s != last_snapshot_error) {
+        spdlog::error("snapshot failed (the log keeps everything meanwhile): {}", s.message());
+      }
+      last_snapshot_error = journal->stats().last_snapshot_error;
+      if (const absl::Status w = journal->writable(); w.ok() != storage_writable) {
+        storage_writable = w.ok();
+        if (w.ok()) {
+          spdlog::info("write-ahead log writable again: ingest resumes");
+        } else {
+          spdlog::error("write-ahead log cannot be written, ingest refuses batches until it can: {}", w.message());
+        }
+      }
+    }
     if (now >= next_summary) LogSummary(now);
     ScheduleTick();
   });
@@ -180,7 +280,7 @@ void Daemon::State::Reload() {
     spdlog::error("SIGHUP: keeping the current policies: {}", next.status().message());
     return;
   }
-  engine::PolicySet::CarryVersions(engine::PolicySet(config.policies), next->policies);
+  engine::PolicySet::CarryVersions(*engine->policies(), next->policies);
   for (double bound : next->engine.wait_buckets) {
     const auto& current = config.engine.wait_buckets;
     if (std::find(current.begin(), current.end(), bound) == current.end()) {
@@ -188,7 +288,9 @@ void Daemon::State::Reload() {
     }
   }
   config.policies = next->policies;
-  engine->SetPolicies(std::make_shared<engine::PolicySet>(next->policies));
+  config.yaml = next->yaml;
+  config.source = next->source;
+  SetPolicies(PolicySetOf(config));
   spdlog::info("SIGHUP: policies reloaded from {}: {} (open contacts keep their version; "
                "listen addresses and windows change only on restart)",
                options.config_path, PolicyList(config.policies));
@@ -217,6 +319,12 @@ void Daemon::Run() {
   state_->WaitForSignal();
   state_->io.run();
   state_->server->Wait();
+  if (state_->journal != nullptr) {
+    // A last snapshot, so that the next start replays almost nothing.
+    if (const absl::Status s = state_->journal->SnapshotNow(); !s.ok()) {
+      spdlog::error("final snapshot failed (the log still holds everything): {}", s.message());
+    }
+  }
   spdlog::info("slamond stopped");
 }
 

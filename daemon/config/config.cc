@@ -401,7 +401,7 @@ absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
   Config config;
   config.policies.clear();
   if (root.IsNull()) return r.Error(root, "(document)", "the file is empty");
-  if (absl::Status s = r.OnlyKeys(root, "", {"listen", "data_dir", "reorder_allowance", "future_tolerance",
+  if (absl::Status s = r.OnlyKeys(root, "", {"listen", "data_dir", "snapshot_every", "reorder_allowance", "future_tolerance",
                                              "contact_retention", "dedup_window", "time_zone", "shards",
                                              "calendars", "policies", "windows"});
       !s.ok()) {
@@ -413,6 +413,7 @@ absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
     if (listen["metrics"]) { SLAMON_ASSIGN_OR_RETURN(config.metrics_listen, r.Scalar(listen["metrics"], "listen.metrics")); }
   }
   if (root["data_dir"]) { SLAMON_ASSIGN_OR_RETURN(config.data_dir, r.Scalar(root["data_dir"], "data_dir")); }
+  if (root["snapshot_every"]) { SLAMON_ASSIGN_OR_RETURN(config.snapshot_every, r.Duration(root["snapshot_every"], "snapshot_every")); }
   engine::EngineOptions& e = config.engine;
   if (root["reorder_allowance"]) { SLAMON_ASSIGN_OR_RETURN(e.reorder_allowance, r.Duration(root["reorder_allowance"], "reorder_allowance")); }
   if (root["future_tolerance"]) { SLAMON_ASSIGN_OR_RETURN(e.future_tolerance, r.Duration(root["future_tolerance"], "future_tolerance")); }
@@ -499,6 +500,7 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view fil
     absl::StatusOr<Config> config = ParseDocument(reader, root);
     if (config.ok()) {
       config->source = std::string(filename);
+      config->yaml = std::string(yaml);
       engine::AddObjectiveBounds(engine::PolicySet(config->policies), &config->engine);
     }
     return config;

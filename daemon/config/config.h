@@ -21,9 +21,12 @@ using Calendars = std::map<std::string, std::shared_ptr<const engine::BusinessCa
 
 struct Config {
   std::string source = "built-in defaults";  // the file it came from
+  std::string yaml;                           // the text it was parsed from
   std::string grpc_listen = "127.0.0.1:7600";
   std::string metrics_listen = "127.0.0.1:9464";
+  // Where the log and snapshots live; "none" keeps state in memory only.
   std::string data_dir = "./data";
+  absl::Duration snapshot_every = absl::Minutes(5);
   engine::EngineOptions engine;
   // Shared with the objectives whose basis they are.
   Calendars calendars;

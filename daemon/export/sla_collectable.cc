@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "daemon/engine/status.h"
+#include "daemon/export/families.h"
 #include "prometheus/client_metric.h"
 
 #ifndef SLAMON_VERSION
@@ -19,7 +20,6 @@ using engine::QueueSnapshot;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-using Labels = std::vector<ClientMetric::Label>;
 
 // The volume counters always exported for a queue, so that rate() sees the
 // series before its first increment; the others appear once non-zero.
@@ -29,55 +29,6 @@ constexpr engine::EventKind kCoreVolume[] = {
 
 constexpr const char* kWaitOutcome[engine::kWaitKindCount] = {"answered", "abandoned", "flowed_out"};
 
-class Families {
- public:
-  MetricFamily& Get(const char* name, const char* help, MetricType type) {
-    // Called once per series (~440k at 10k queues): index, don't search.
-    auto [it, added] = index_.try_emplace(name, families_.size());
-    if (added) families_.push_back({name, help, type, {}});
-    return families_[it->second];
-  }
-  void Add(const char* name, const char* help, MetricType type, Labels labels, double value) {
-    ClientMetric m;
-    m.label = std::move(labels);
-    switch (type) {
-      case MetricType::Counter: m.counter.value = value; break;
-      default: m.gauge.value = value; break;
-    }
-    Get(name, help, type).metric.push_back(std::move(m));
-  }
-  // Like the official client libraries' labelled histograms, a series
-  // appears with its first observation: an empty one would cost a line per
-  // bucket on every scrape for nothing.
-  void AddHistogram(const char* name, const char* help, Labels labels,
-                    const engine::Histogram& h, const std::vector<double>& bounds) {
-    if (h.count == 0) return;
-    ClientMetric m;
-    m.label = std::move(labels);
-    m.histogram.sample_count = h.count;
-    m.histogram.sample_sum = h.sum;
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < bounds.size(); ++i) {
-      cumulative += h.counts.empty() ? 0 : h.counts[i];
-      m.histogram.bucket.push_back({cumulative, bounds[i]});
-    }
-    m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
-    Get(name, help, MetricType::Histogram).metric.push_back(std::move(m));
-  }
-  // A summary without quantiles: a count and a sum.
-  void AddSummary(const char* name, const char* help, Labels labels, uint64_t count, double sum) {
-    ClientMetric m;
-    m.label = std::move(labels);
-    m.summary.sample_count = count;
-    m.summary.sample_sum = sum;
-    Get(name, help, MetricType::Summary).metric.push_back(std::move(m));
-  }
-  std::vector<MetricFamily> Take() { return std::move(families_); }
-
- private:
-  std::vector<MetricFamily> families_;
-  absl::flat_hash_map<absl::string_view, size_t> index_;
-};
 
 Labels QueueLabels(const engine::QueueKey& k) {
   return {{"queue", k.queue}, {"channel", k.channel}};

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "common/fmt_absl.h"
 #include "daemon/ingest/convert.h"
 #include "prometheus/family.h"
@@ -20,6 +22,21 @@ void AddRejection(v1::BatchAck* ack, v1::ItemKind item, size_t index, const engi
 
 }  // namespace
 
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+// A batch in engine values; `origin` maps the engine's results back to the
+// batch's item indices (events first, then records).
+struct BatchApplier::Converted {
+  size_t n_events = 0;
+  std::vector<engine::Event> events;
+  std::vector<engine::ContactRecord> records;
+  std::vector<size_t> origin;
+  std::vector<engine::ItemResult> results;  // one per item; conversion failures filled in
+  std::vector<engine::RejectReason> edge_rejections;
+};
+
 BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry)
     : engine_(engine),
       clock_(std::move(clock)),
@@ -28,54 +45,61 @@ BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Regi
                .Help("Daemon receive time minus event occurred_at, per event.")
                .Register(registry)
                .Add({}, prometheus::Histogram::BucketBoundaries{
-                            0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400})) {}
+                            0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400})),
+      refused_(prometheus::BuildCounter()
+                   .Name("slamon_ingest_batches_refused_total")
+                   .Help("Batches refused unapplied because storage could not make them durable, by gRPC code.")
+                   .Register(registry)) {}
 
-void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack) {
-  const absl::Time now = clock_();
-  const size_t n_events = static_cast<size_t>(batch.events_size());
-  const size_t n_items = n_events + static_cast<size_t>(batch.records_size());
-  std::vector<engine::ItemResult> results(n_items);
-  // What converts goes to the engine; `origin` maps its results back to the
-  // batch's item indices (events first, then records).
-  std::vector<engine::Event> events;
-  std::vector<engine::ContactRecord> records;
-  std::vector<size_t> origin;
-  events.reserve(n_events);
-  origin.reserve(n_items);
+BatchApplier::Converted BatchApplier::Convert(v1::EventBatch& batch) {
+  Converted c;
+  c.n_events = static_cast<size_t>(batch.events_size());
+  const size_t n_items = c.n_events + static_cast<size_t>(batch.records_size());
+  c.results.resize(n_items);
+  c.events.reserve(c.n_events);
+  c.origin.reserve(n_items);
   for (size_t i = 0; i < n_items; ++i) {
     std::optional<ConversionError> err;
-    if (i < n_events) {
-      err = ToEngine(*batch.mutable_events(static_cast<int>(i)), &events.emplace_back());
-      if (err) {
-        events.pop_back();
-      } else {
-        lag_.Observe(absl::ToDoubleSeconds(now - events.back().occurred_at));
-      }
+    if (i < c.n_events) {
+      err = ToEngine(*batch.mutable_events(static_cast<int>(i)), &c.events.emplace_back());
+      if (err) c.events.pop_back();
     } else {
-      err = ToEngine(*batch.mutable_records(static_cast<int>(i - n_events)), &records.emplace_back());
-      if (err) records.pop_back();
+      err = ToEngine(*batch.mutable_records(static_cast<int>(i - c.n_events)), &c.records.emplace_back());
+      if (err) c.records.pop_back();
     }
     if (err) {
-      results[i] = engine::ItemResult::Rejected(err->reason, std::move(err->detail));
-      engine_->CountRejectedAtEdge(err->reason);
+      c.results[i] = engine::ItemResult::Rejected(err->reason, std::move(err->detail));
+      c.edge_rejections.push_back(err->reason);
     } else {
-      origin.push_back(i);
+      c.origin.push_back(i);
     }
   }
-  std::vector<engine::ItemResult> applied(origin.size());
-  engine_->Apply(events, records, now, applied);
-  for (size_t k = 0; k < origin.size(); ++k) results[origin[k]] = std::move(applied[k]);
+  return c;
+}
+
+void BatchApplier::ApplyConverted(Converted& c, absl::Time now, bool observe_lag, const v1::EventBatch& batch,
+                                  v1::BatchAck* ack) {
+  // Counted here, not in Convert: with a journal this runs in log order, so
+  // a snapshot never holds half of a batch.
+  for (engine::RejectReason reason : c.edge_rejections) engine_->CountRejectedAtEdge(reason);
+  if (observe_lag) {
+    for (const engine::Event& e : c.events) lag_.Observe(absl::ToDoubleSeconds(now - e.occurred_at));
+  }
+  std::vector<engine::ItemResult> applied(c.origin.size());
+  engine_->Apply(c.events, c.records, now, applied);
+  for (size_t k = 0; k < c.origin.size(); ++k) c.results[c.origin[k]] = std::move(applied[k]);
+  if (ack == nullptr) return;
 
   ack->set_sequence(batch.sequence());
   uint32_t accepted = 0, duplicates = 0;
-  for (size_t i = 0; i < n_items; ++i) {
-    const engine::ItemResult& r = results[i];
+  for (size_t i = 0; i < c.results.size(); ++i) {
+    const engine::ItemResult& r = c.results[i];
     switch (r.status) {
       case engine::ItemResult::Status::kAccepted: ++accepted; break;
       case engine::ItemResult::Status::kDuplicate: ++duplicates; break;
       case engine::ItemResult::Status::kRejected: {
-        const bool is_event = i < n_events;
-        const size_t index = is_event ? i : i - n_events;
+        const bool is_event = i < c.n_events;
+        const size_t index = is_event ? i : i - c.n_events;
         AddRejection(ack, is_event ? v1::EVENT : v1::RECORD, index, r);
         SPDLOG_DEBUG("rejected {} {} of batch {}: {} ({})", is_event ? "event" : "record", index,
                      batch.sequence(), engine::RejectReasonName(r.reason), r.detail);
@@ -85,6 +109,36 @@ void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack) {
   }
   ack->set_accepted(accepted);
   ack->set_duplicates(duplicates);
+}
+
+void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done) {
+  if (journal_ == nullptr) {
+    Converted c = Convert(batch);
+    ApplyConverted(c, clock_(), /*observe_lag=*/true, batch, ack);
+    return done(grpc::Status::OK);
+  }
+  if (absl::Status writable = journal_->writable(); !writable.ok()) {
+    refused_.Add({{"code", absl::AsciiStrToLower(absl::StatusCodeToString(writable.code()))}}).Increment();
+    return done(ToGrpcStatus(absl::Status(
+        writable.code(), absl::StrCat("storage cannot take batches now, send again later: ", writable.message()))));
+  }
+  // Serialised before Convert moves the strings out.
+  const std::string serialized = batch.SerializeAsString();
+  Converted c = Convert(batch);
+  const uint64_t seq = journal_->Record(storage::RecordType::kBatch, serialized, [&](absl::Time now) {
+    ApplyConverted(c, now, /*observe_lag=*/true, batch, ack);
+  });
+  journal_->WhenDurable(seq, [done = std::move(done)](const absl::Status& s) { done(ToGrpcStatus(s)); });
+}
+
+absl::Status BatchApplier::Replay(absl::Time at, absl::string_view serialized_batch) {
+  v1::EventBatch batch;
+  if (!batch.ParseFromArray(serialized_batch.data(), static_cast<int>(serialized_batch.size()))) {
+    return absl::DataLossError("logged batch does not parse");
+  }
+  Converted c = Convert(batch);
+  ApplyConverted(c, at, /*observe_lag=*/false, batch, nullptr);
+  return absl::OkStatus();
 }
 
 }  // namespace slamon::ingest

@@ -1,12 +1,18 @@
 // The daemon's BatchHandler: converts a wire batch to engine values (outside
-// any engine lock), applies it, and reports what became of each item.
+// any engine lock), applies it, and reports what became of each item. With a
+// journal, the batch is logged and applied in the journal's order, and its
+// ack waits until the log holds it on disk.
 #ifndef SLAMON_DAEMON_INGEST_BATCH_APPLIER_H_
 #define SLAMON_DAEMON_INGEST_BATCH_APPLIER_H_
 
 #include <functional>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "daemon/engine/engine.h"
+#include "daemon/ingest/ingest_service.h"
+#include "daemon/storage/journal.h"
+#include "prometheus/counter.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "slamon/v1/ingest.pb.h"
@@ -17,17 +23,37 @@ using Clock = std::function<absl::Time()>;
 
 class BatchApplier {
  public:
-  // `registry` receives slamon_ingest_lag_seconds.
+  // `registry` receives slamon_ingest_lag_seconds and
+  // slamon_ingest_batches_refused_total.
   BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry);
 
-  // Thread-safe. Consumes the batch (moves its strings out).
-  void Apply(v1::EventBatch& batch, v1::BatchAck* ack);
+  // From now on batches are logged and acknowledged once durable. Until a
+  // journal is attached (recovery replays through Replay first, or the
+  // daemon runs without a data dir) they are applied in memory only.
+  void AttachJournal(storage::Journal* journal) { journal_ = journal; }
+
+  // Thread-safe. Consumes the batch (moves its strings out). A batch that
+  // cannot be made durable is refused before it is applied.
+  void Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done);
+  // Applies a batch read back from the journal at the time it was first
+  // applied. Its ack is not needed: it was sent (or the collector resends).
+  absl::Status Replay(absl::Time at, absl::string_view serialized_batch);
 
  private:
+  struct Converted;
+  Converted Convert(v1::EventBatch& batch);
+  // Applies what converted, counts what did not, and fills the ack.
+  void ApplyConverted(Converted& c, absl::Time now, bool observe_lag, const v1::EventBatch& batch, v1::BatchAck* ack);
+
   engine::Engine* engine_;
+  storage::Journal* journal_ = nullptr;
   Clock clock_;
   prometheus::Histogram& lag_;
+  prometheus::Family<prometheus::Counter>& refused_;
 };
+
+// The gRPC status for a storage error (the codes are the same numbers).
+grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace slamon::ingest
 

@@ -28,23 +28,23 @@ IngestService::IngestService(BatchHandler handler, prometheus::Registry& registr
                          .Register(registry)
                          .Add({})) {}
 
-void IngestService::Process(v1::EventBatch& batch, v1::BatchAck* ack) {
-  handler_(batch, ack);
+void IngestService::Process(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done) {
   batches_.Increment();
+  handler_(batch, ack, std::move(done));
 }
 
 grpc::ServerUnaryReactor* IngestService::PublishBatch(grpc::CallbackServerContext* context,
                                                       const v1::EventBatch* batch,
                                                       v1::BatchAck* ack) {
-  v1::EventBatch own = *batch;  // the request is gRPC's and read-only
-  Process(own, ack);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  v1::EventBatch own = *batch;  // the request is gRPC's and read-only
+  Process(own, ack, [reactor](const grpc::Status& status) { reactor->Finish(status); });
   return reactor;
 }
 
 // One Publish stream. Reads and writes overlap: the next batch is read while
-// earlier acks are still being written, up to kMaxQueuedAcks.
+// earlier batches wait to be durable and their acks are written, up to
+// kMaxQueuedAcks. Acks go out in batch order.
 class IngestService::StreamReactor final
     : public grpc::ServerBidiReactor<v1::EventBatch, v1::BatchAck> {
  public:
@@ -54,21 +54,25 @@ class IngestService::StreamReactor final
   }
 
   void OnReadDone(bool ok) override {
+    Pending* entry = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      reading_ = false;
+      if (!ok || !error_.ok()) {  // the client half-closed, the call is cancelled, or it is ending
+        read_closed_ = true;
+        MaybeFinishLocked();
+        return;
+      }
+      entry = &acks_.emplace_back();
+      undecided_ += 1;
+      processing_ = true;  // batch_ is in use: no new read into it meanwhile
+    }
+    // Outside the lock: `done` may run right here.
+    service_->Process(batch_, &entry->ack, [this, entry](const grpc::Status& status) { Decided(entry, status); });
     std::lock_guard lock(mu_);
-    reading_ = false;
-    if (!ok) {  // the client half-closed or the call is cancelled
-      read_closed_ = true;
-      MaybeFinishLocked();
-      return;
-    }
-    acks_.emplace_back();
-    service_->Process(batch_, &acks_.back());
     batch_.Clear();
-    if (!writing_) WriteNextLocked();
-    if (acks_.size() < kMaxQueuedAcks) {
-      reading_ = true;
-      StartRead(&batch_);
-    }
+    processing_ = false;
+    MaybeReadLocked();
   }
 
   void OnWriteDone(bool ok) override {
@@ -80,24 +84,47 @@ class IngestService::StreamReactor final
       MaybeFinishLocked();
       return;
     }
-    if (!acks_.empty()) WriteNextLocked();
-    if (!reading_ && !read_closed_ && acks_.size() < kMaxQueuedAcks) {
-      reading_ = true;
-      StartRead(&batch_);
-    }
+    MaybeWriteLocked();
+    MaybeReadLocked();
     MaybeFinishLocked();
   }
 
   void OnDone() override { delete this; }  // gRPC's reactor ownership contract
 
  private:
-  void WriteNextLocked() {
+  struct Pending {
+    v1::BatchAck ack;
+    enum class State : uint8_t { kUndecided, kReady, kFailed } state = State::kUndecided;
+  };
+
+  void Decided(Pending* entry, const grpc::Status& status) {
+    std::lock_guard lock(mu_);
+    undecided_ -= 1;
+    entry->state = status.ok() ? Pending::State::kReady : Pending::State::kFailed;
+    if (!status.ok() && error_.ok()) error_ = status;
+    MaybeWriteLocked();
+    MaybeFinishLocked();
+  }
+  void MaybeWriteLocked() {
+    if (writing_ || write_failed_ || acks_.empty() || acks_.front().state != Pending::State::kReady) return;
     writing_ = true;
-    StartWrite(&acks_.front());
+    StartWrite(&acks_.front().ack);
+  }
+  void MaybeReadLocked() {
+    if (reading_ || processing_ || read_closed_ || !error_.ok() || acks_.size() >= kMaxQueuedAcks) return;
+    reading_ = true;
+    StartRead(&batch_);
   }
   void MaybeFinishLocked() {
-    if (finished_ || reading_ || writing_) return;
-    if (read_closed_ || write_failed_) {
+    if (finished_ || writing_ || undecided_ > 0) return;
+    // Every ack before the first failed batch has been written.
+    const bool failed_at_front = !acks_.empty() && acks_.front().state == Pending::State::kFailed;
+    if (failed_at_front || write_failed_) {
+      finished_ = true;
+      Finish(write_failed_ ? grpc::Status::OK : error_);
+      return;
+    }
+    if (read_closed_ && !reading_ && acks_.empty()) {
       finished_ = true;
       Finish(grpc::Status::OK);
     }
@@ -106,8 +133,11 @@ class IngestService::StreamReactor final
   IngestService* service_;
   std::mutex mu_;
   v1::EventBatch batch_;
-  std::deque<v1::BatchAck> acks_;  // front is being written
+  std::deque<Pending> acks_;  // in batch order; front is written first
+  size_t undecided_ = 0;      // batches whose `done` has not run yet
+  grpc::Status error_;        // the first batch that could not be acknowledged
   bool reading_ = false;
+  bool processing_ = false;
   bool writing_ = false;
   bool read_closed_ = false;
   bool write_failed_ = false;

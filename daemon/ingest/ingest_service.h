@@ -14,9 +14,13 @@
 
 namespace slamon::ingest {
 
-// Applies one batch and fills its ack; called concurrently from gRPC threads.
-// The batch is the handler's to consume: it may move strings out of it.
-using BatchHandler = std::function<void(v1::EventBatch& batch, v1::BatchAck* ack)>;
+// Called once a batch's ack may be sent: OK, or the status that ends the
+// call instead (the batch is not acknowledged; the collector sends it again).
+using AckReady = std::function<void(const grpc::Status& status)>;
+// Applies one batch, fills its ack and calls `done`: at once, or later from
+// another thread (once the batch is durable). Called concurrently from gRPC
+// threads. The batch is the handler's to consume: it may move strings out.
+using BatchHandler = std::function<void(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done)>;
 
 class IngestService final : public v1::Ingest::CallbackService {
  public:
@@ -30,7 +34,7 @@ class IngestService final : public v1::Ingest::CallbackService {
 
  private:
   class StreamReactor;
-  void Process(v1::EventBatch& batch, v1::BatchAck* ack);
+  void Process(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done);
 
   BatchHandler handler_;
   prometheus::Counter& batches_;

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,24 +16,9 @@
 #include "absl/strings/str_cat.h"
 
 namespace slamon::storage {
-namespace {
-
-// Closes a descriptor on every path out of a function.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
+ScopedFd::~ScopedFd() {
+  if (fd_ >= 0) close(fd_);
+}
 
 absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path) {
   std::string message = absl::StrCat(path, ": ", what, ": ", std::strerror(err));
@@ -71,7 +57,7 @@ absl::StatusOr<std::vector<NumberedFile>> ListNumbered(const std::string& dir, a
 }
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
   std::string data;
   char buffer[1 << 16];
@@ -92,7 +78,7 @@ absl::StatusOr<uint64_t> FileSize(const std::string& path) {
 }
 
 absl::Status TruncateFile(const std::string& path, uint64_t size) {
-  Fd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  ScopedFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
   if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) return ErrnoStatus(errno, "cannot truncate", path);
   return SyncFile(fd.get());
@@ -125,17 +111,32 @@ absl::Status SyncFile(int fd) {
 }
 
 absl::Status SyncDir(const std::string& dir) {
-  Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ScopedFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", dir);
   if (fsync(fd.get()) != 0) return ErrnoStatus(errno, "cannot sync", dir);
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> LockDir(const std::string& dir) {
+  const std::string path = dir + "/LOCK";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return ErrnoStatus(errno, "cannot create the lock file", path);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    close(fd);
+    if (err == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(dir, ": in use by another slamond (", path, " is locked)"));
+    }
+    return ErrnoStatus(err, "cannot lock", path);
+  }
+  return fd;
 }
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data) {
   const std::string tmp = path + ".tmp";
   {
     SLAMON_ASSIGN_OR_RETURN(const int raw, CreateFile(tmp));
-    Fd fd(raw);
+    ScopedFd fd(raw);
     absl::Status s = WriteAll(fd.get(), data);
     if (s.ok()) s = SyncFile(fd.get());
     if (!s.ok()) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -14,6 +15,20 @@
 #include "common/status_macros.h"
 
 namespace slamon::storage {
+
+// Owns a file descriptor: closed when it goes out of scope unless released.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd = -1) : fd_(fd) {}
+  ~ScopedFd();
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
 
 // A status for errno `err` during `what` on `path`.
 absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path);
@@ -40,6 +55,10 @@ absl::Status WriteAll(int fd, absl::string_view data);
 absl::Status SyncFile(int fd);
 // Makes renames and new names in `dir` durable.
 absl::Status SyncDir(const std::string& dir);
+// Takes an exclusive lock on `dir` (a LOCK file in it) for as long as the
+// returned descriptor stays open: two daemons on one data directory would
+// interleave their logs.
+absl::StatusOr<int> LockDir(const std::string& dir);
 // Writes `data` to `path` so that a crash leaves the old file or the new
 // one, never a mix: temporary file, fsync, rename, fsync of the directory.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);

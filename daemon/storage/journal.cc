@@ -1,5 +1,7 @@
 #include "daemon/storage/journal.h"
 
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/check.h"
@@ -63,6 +65,8 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(JournalOptions options, e
   const absl::Time started = absl::Now();  // only to report how long recovery took
   *report = RecoveryReport{};
   SLAMON_RETURN_IF_ERROR(EnsureWritableDir(options.dir));
+  SLAMON_ASSIGN_OR_RETURN(const int raw_lock, LockDir(options.dir));
+  ScopedFd lock(raw_lock);  // released into the Journal once recovery succeeds
 
   SLAMON_ASSIGN_OR_RETURN(std::vector<NumberedFile> snapshots,
                           ListNumbered(options.dir, kSnapshotPrefix, kSnapshotSuffix));
@@ -103,12 +107,16 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(JournalOptions options, e
   SLAMON_ASSIGN_OR_RETURN(std::unique_ptr<LogWriter> log, LogWriter::Open(options.dir, last_seq, options.log));
   report->took = absl::Now() - started;
   return std::unique_ptr<Journal>(
-      new Journal(std::move(options), engine, std::move(clock), std::move(log)));
+      new Journal(std::move(options), engine, std::move(clock), std::move(log), lock.release()));
 }
 
 Journal::Journal(JournalOptions options, engine::Engine* engine, std::function<absl::Time()> clock,
-                 std::unique_ptr<LogWriter> log)
-    : options_(std::move(options)), engine_(engine), clock_(std::move(clock)), log_(std::move(log)) {
+                 std::unique_ptr<LogWriter> log, int lock_fd)
+    : options_(std::move(options)),
+      engine_(engine),
+      clock_(std::move(clock)),
+      log_(std::move(log)),
+      lock_fd_(lock_fd) {
   last_snapshot_at_ = clock_();
   snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
 }
@@ -121,6 +129,8 @@ Journal::~Journal() {
   snapshot_cv_.notify_all();
   snapshot_thread_.join();
   (void)log_->Sync();
+  log_.reset();
+  close(lock_fd_);
 }
 
 uint64_t Journal::Record(RecordType type, absl::string_view body, absl::FunctionRef<void(absl::Time now)> apply) {

@@ -95,7 +95,7 @@ class Journal {
 
  private:
   Journal(JournalOptions options, engine::Engine* engine, std::function<absl::Time()> clock,
-          std::unique_ptr<LogWriter> log);
+          std::unique_ptr<LogWriter> log, int lock_fd);
   // Captures the state under the order lock; the caller writes it.
   std::pair<uint64_t, std::string> Capture();
   absl::Status Persist(uint64_t seq, const std::string& state);
@@ -105,6 +105,7 @@ class Journal {
   engine::Engine* const engine_;
   const std::function<absl::Time()> clock_;
   std::unique_ptr<LogWriter> log_;
+  const int lock_fd_;  // holds the data directory's LOCK
   std::mutex order_mu_;  // one order for Append + apply, and the snapshot cut
 
   mutable std::mutex snapshot_mu_;

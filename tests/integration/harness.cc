@@ -103,17 +103,18 @@ RunResult Run(const std::vector<std::string>& argv, double timeout_seconds) {
   return {code.value_or(-999), ReadFile(out)};
 }
 
-Daemon::Daemon(const std::string& config_yaml) {
+Daemon::Daemon(const std::string& config_yaml, const std::string& data_dir) {
   log_path_ = dir_.path() + "/slamond.log";
   const std::string ports = dir_.path() + "/ports.json";
   std::vector<std::string> argv = {BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
-                                   "--metrics-listen", "127.0.0.1:0", "--ports-file", ports};
+                                   "--metrics-listen", "127.0.0.1:0", "--ports-file", ports,
+                                   "--data-dir", data_dir.empty() ? dir_.path() + "/data" : data_dir};
   if (!config_yaml.empty()) {
     config_path_ = dir_.Write("slamon.yaml", config_yaml);
     argv.insert(argv.end(), {"--config", config_path_});
   }
   process_ = std::make_unique<Process>(argv, log_path_);
-  for (int i = 0; i < 1000 && !std::filesystem::exists(ports); ++i) {
+  for (int i = 0; i < 3000 && !std::filesystem::exists(ports); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const std::string json = ReadFile(ports);

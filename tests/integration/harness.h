@@ -55,10 +55,12 @@ struct RunResult {
 };
 RunResult Run(const std::vector<std::string>& argv, double timeout_seconds = 60);
 
-// slamond on free loopback ports, with an optional config file.
+// slamond on free loopback ports, with an optional config file and its
+// state in `data_dir` (a fresh directory of its own when empty; pass one to
+// restart on the state of an earlier daemon).
 class Daemon {
  public:
-  explicit Daemon(const std::string& config_yaml = "");
+  explicit Daemon(const std::string& config_yaml = "", const std::string& data_dir = "");
   ~Daemon();
   const std::string& grpc_address() const { return grpc_; }
   const std::string& metrics_address() const { return metrics_; }
