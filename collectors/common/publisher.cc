@@ -8,11 +8,25 @@
 #include "spdlog/spdlog.h"
 
 namespace slamon::collectors {
+namespace {
+
+// gRPC's own reconnect backoff (1 s growing to 2 min by default) would
+// otherwise hold the channel down long after the daemon is back: ours wins.
+std::shared_ptr<grpc::Channel> MakeChannel(const PublisherOptions& options) {
+  grpc::ChannelArguments args;
+  const int initial = static_cast<int>(absl::ToInt64Milliseconds(options.initial_backoff));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, initial);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, initial);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(absl::ToInt64Milliseconds(options.max_backoff)));
+  return grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
 
 Publisher::Publisher(PublisherOptions options, RejectionHandler on_rejection)
     : options_(std::move(options)),
       on_rejection_(std::move(on_rejection)),
-      channel_(grpc::CreateChannel(options_.target, grpc::InsecureChannelCredentials())),
+      channel_(MakeChannel(options_)),
       stub_(v1::Ingest::NewStub(channel_)),
       worker_([this] { Run(); }) {}
 
@@ -134,9 +148,15 @@ void Publisher::Stream(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   std::unique_ptr<grpc::ClientReaderWriter<v1::EventBatch, v1::BatchAck>> stream = stub_->Publish(&context);
   // Acks are read on their own thread so that writing never waits for them.
-  std::thread reader([this, &stream] {
+  bool read_ended = false;  // guarded by mu_
+  std::thread reader([this, &stream, &read_ended] {
     v1::BatchAck ack;
     while (stream->Read(&ack)) HandleAck(ack);
+    // The stream is over (daemon gone, or the call ended with an error): the
+    // writer may be idle with a full window and must hear it from here.
+    std::lock_guard lock(mu_);
+    read_ended = true;
+    changed_.notify_all();
   });
   lock.lock();
   // Whatever this process wrote on a broken stream is written again.
@@ -145,15 +165,16 @@ void Publisher::Stream(std::unique_lock<std::mutex>& lock) {
     unacked_.pop_back();
   }
   bool ok = true;
-  while (ok && !shutdown_) {
+  while (ok && !shutdown_ && !read_ended) {
     // Sleep until a batch is sealed, or until a partial batch has lingered.
     const bool had_partial = BuildingSizeLocked() > 0;
     const absl::Duration wait =
         had_partial ? std::max(absl::Milliseconds(1), building_since_ + options_.linger - absl::Now())
                     : absl::Seconds(1);
-    changed_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this, had_partial] {
-      return shutdown_ || !queued_.empty() || (!had_partial && BuildingSizeLocked() > 0);
+    changed_.wait_for(lock, absl::ToChronoMilliseconds(wait), [this, had_partial, &read_ended] {
+      return shutdown_ || read_ended || !queued_.empty() || (!had_partial && BuildingSizeLocked() > 0);
     });
+    if (read_ended) break;
     if (queued_.empty() && BuildingSizeLocked() > 0 && absl::Now() >= building_since_ + options_.linger) {
       SealLocked();
     }
@@ -170,8 +191,9 @@ void Publisher::Stream(std::unique_lock<std::mutex>& lock) {
       }
     }
   }
+  const bool write_side_open = ok && !read_ended;
   lock.unlock();
-  if (ok) stream->WritesDone();
+  if (write_side_open) stream->WritesDone();
   context.TryCancel();
   reader.join();
   const grpc::Status status = stream->Finish();

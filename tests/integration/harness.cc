@@ -103,10 +103,10 @@ RunResult Run(const std::vector<std::string>& argv, double timeout_seconds) {
   return {code.value_or(-999), ReadFile(out)};
 }
 
-Daemon::Daemon(const std::string& config_yaml, const std::string& data_dir) {
+Daemon::Daemon(const std::string& config_yaml, const std::string& data_dir, const std::string& grpc_listen) {
   log_path_ = dir_.path() + "/slamond.log";
   const std::string ports = dir_.path() + "/ports.json";
-  std::vector<std::string> argv = {BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
+  std::vector<std::string> argv = {BinaryPath("daemon/slamond"), "--grpc-listen", grpc_listen,
                                    "--metrics-listen", "127.0.0.1:0", "--ports-file", ports,
                                    "--data-dir", data_dir.empty() ? dir_.path() + "/data" : data_dir};
   if (!config_yaml.empty()) {
@@ -134,6 +134,12 @@ std::unique_ptr<v1::Ingest::Stub> Daemon::Stub() const {
 }
 
 std::string Daemon::Scrape() const { return HttpGet(metrics_, "/metrics"); }
+
+int FreePort() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
+}
 
 std::string HttpGet(const std::string& host_port, const std::string& path) {
   namespace asio = boost::asio;

@@ -60,7 +60,8 @@ RunResult Run(const std::vector<std::string>& argv, double timeout_seconds = 60)
 // restart on the state of an earlier daemon).
 class Daemon {
  public:
-  explicit Daemon(const std::string& config_yaml = "", const std::string& data_dir = "");
+  explicit Daemon(const std::string& config_yaml = "", const std::string& data_dir = "",
+                  const std::string& grpc_listen = "127.0.0.1:0");
   ~Daemon();
   const std::string& grpc_address() const { return grpc_; }
   const std::string& metrics_address() const { return metrics_; }
@@ -79,6 +80,10 @@ class Daemon {
   std::string grpc_;
   std::string metrics_;
 };
+
+// A loopback port free at the time of the call (for a daemon that must come
+// back on the same address after a restart).
+int FreePort();
 
 // HTTP GET over loopback; the body, or an empty string on failure.
 std::string HttpGet(const std::string& host_port, const std::string& path);

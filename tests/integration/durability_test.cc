@@ -1,0 +1,179 @@
+// Nothing acknowledged is lost, nothing is counted twice: the same event set
+// published through a daemon killed with SIGKILL again and again, and through
+// a collector that dies mid-stream and starts over, ends with exactly the
+// counters of an undisturbed run.
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "collectors/common/proto_time.h"
+#include "collectors/common/publisher.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace slamon {
+namespace {
+
+using testing::Daemon;
+using testing::Samples;
+
+constexpr char kConfig[] = R"(
+policies:
+  - name: phone
+    match: { channel: phone }
+    objectives: { answer: { threshold: 20s, short_abandon: 5s, goal: 0.8 } }
+  - name: email
+    match: { channel: email }
+    objectives: { answer: { threshold: 30s, goal: 0.9 } }
+  - name: chat
+    match: { channel: chat }
+    objectives: { answer: { threshold: 25s, goal: 0.85 } }
+)";
+
+// The series that must come out the same: what the SLA figures are made of
+// (not delivery counts such as received or duplicate, which rise with every
+// resent batch, nor the process's own ingest and storage metrics).
+constexpr const char* kCompared[] = {
+    "slamon_contacts_total",        "slamon_objective_outcomes_total", "slamon_events_accepted_total",
+    "slamon_events_rejected_total", "slamon_wait_seconds",             "slamon_handle_seconds",
+    "slamon_resolved_total",        "slamon_resolved_first_contact_total", "slamon_csat_top_two_total",
+    "slamon_open_contacts",         "slamon_contacts_waiting{"};
+
+// 80,000 contacts over three channels and seven queues, in the last hour:
+// arrivals, answers after 0-59 s or abandons, transfers, wrap-ups, surveys,
+// resolutions and closes; every 97th ARRIVED is sent twice (a retrying
+// source), every 499th contact gets an ANSWERED before any ARRIVED (rejected
+// once the reorder allowance passes). About 230,000 events.
+std::vector<v1::ContactEvent> EventSet(absl::Time now) {
+  const absl::Time base = now - absl::Hours(1);
+  const char* channels[] = {"phone", "email", "chat"};
+  std::vector<v1::ContactEvent> events;
+  auto add = [&](v1::EventKind kind, int contact, absl::Time at, const std::string& suffix = "") {
+    v1::ContactEvent& e = events.emplace_back();
+    e.set_kind(kind);
+    e.set_source("crash");
+    e.set_contact_id(absl::StrCat("c", contact));
+    e.set_event_id(absl::StrCat("c", contact, "/", v1::EventKind_Name(kind), suffix));
+    collectors::SetTimestamp(at, e.mutable_occurred_at());
+    return &e;
+  };
+  for (int i = 0; i < 80'000; ++i) {
+    const absl::Time arrived = base + absl::Milliseconds(40 * i);
+    const absl::Time ended = arrived + absl::Seconds(i * 37 % 60);
+    if (i % 499 == 0) add(v1::ANSWERED, 1'000'000 + i, arrived);  // never arrives
+    v1::ContactEvent* a = add(v1::ARRIVED, i, arrived);
+    a->set_queue(absl::StrCat("q", i % 7));
+    a->set_channel(channels[i % 3]);
+    if (i % 97 == 0) events.push_back(events.back());
+    if (i % 13 == 0) add(v1::TRANSFERRED, i, arrived + absl::Seconds(1))->set_queue("overflow");
+    if (i % 10 == 0) {
+      add(v1::ABANDONED, i, ended);
+      continue;
+    }
+    add(v1::ANSWERED, i, ended);
+    if (i % 2 == 0) add(v1::WRAPUP_ENDED, i, ended + absl::Seconds(120 + i % 300));
+    if (i % 11 == 0) {
+      v1::ContactEvent* s = add(v1::SURVEYED, i, ended + absl::Seconds(500));
+      s->set_csat_score(1 + i % 5);
+    }
+    if (i % 5 == 0) add(v1::RESOLVED, i, ended + absl::Seconds(400))->set_first_contact_resolution(i % 3 == 0);
+    if (i % 4 == 0) add(v1::CLOSED, i, ended + absl::Seconds(600));
+  }
+  return events;
+}
+
+collectors::PublisherOptions FastReconnect(const std::string& target) {
+  collectors::PublisherOptions o;
+  o.target = target;
+  o.initial_backoff = absl::Milliseconds(20);
+  o.max_backoff = absl::Milliseconds(300);
+  return o;
+}
+
+Samples Compared(const std::string& metrics) {
+  Samples out;
+  for (const auto& [series, value] : testing::ParseMetrics(metrics)) {
+    for (const char* prefix : kCompared) {
+      if (absl::StartsWith(series, prefix)) out[series] = value;
+    }
+  }
+  return out;
+}
+
+// Waits (up to a minute) until the daemon has applied what it acknowledged
+// and no contact is parked for the reorder allowance.
+std::string SettledMetrics(const Daemon& daemon) {
+  std::string text;
+  for (int i = 0; i < 600; ++i) {
+    text = daemon.Scrape();
+    const Samples m = testing::ParseMetrics(text);
+    if (testing::Sample(m, "slamon_pending_events") == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return text;
+}
+
+class DurabilityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    events_ = EventSet(absl::Now());
+    ASSERT_GE(events_.size(), 200'000u);
+    Daemon reference(kConfig);
+    collectors::Publisher publisher(FastReconnect(reference.grpc_address()));
+    for (const v1::ContactEvent& e : events_) publisher.Publish(e);
+    ASSERT_TRUE(publisher.Flush(absl::Seconds(120)).ok());
+    expected_ = Compared(SettledMetrics(reference));
+    ASSERT_GT(expected_.size(), 100u);
+  }
+
+  std::vector<v1::ContactEvent> events_;
+  Samples expected_;
+  testing::TempDir state_;
+};
+
+TEST_F(DurabilityTest, DaemonKilledTenTimesMidStreamEndsWithTheSameCounters) {
+  const std::string data_dir = state_.path() + "/data";
+  const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
+  auto daemon = std::make_unique<Daemon>(kConfig, data_dir, address);
+  ASSERT_FALSE(daemon->grpc_address().empty());
+
+  std::thread collector([&] {
+    collectors::Publisher publisher(FastReconnect(address));
+    for (size_t i = 0; i < events_.size(); ++i) {
+      publisher.Publish(events_[i]);
+      // Paced over ~8 s so that the kills land mid-stream.
+      if (i % 500 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(18));
+    }
+    EXPECT_TRUE(publisher.Flush(absl::Seconds(120)).ok());
+  });
+  std::mt19937 random(20261122);
+  for (int kill = 0; kill < 10; ++kill) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 600)(random)));
+    daemon->process().Signal(SIGKILL);
+    EXPECT_EQ(daemon->process().Wait(10), -SIGKILL);
+    daemon = std::make_unique<Daemon>(kConfig, data_dir, address);
+    ASSERT_FALSE(daemon->grpc_address().empty()) << "restart " << kill + 1 << " failed";
+  }
+  collector.join();
+  EXPECT_EQ(Compared(SettledMetrics(*daemon)), expected_);
+}
+
+TEST_F(DurabilityTest, CollectorThatDiesAndStartsOverEndsWithTheSameCounters) {
+  Daemon daemon(kConfig, state_.path() + "/data");
+  {
+    // Dies a third of the way through, with batches still unacknowledged.
+    collectors::Publisher publisher(FastReconnect(daemon.grpc_address()));
+    for (size_t i = 0; i < events_.size() / 3; ++i) publisher.Publish(events_[i]);
+  }
+  collectors::Publisher again(FastReconnect(daemon.grpc_address()));
+  for (const v1::ContactEvent& e : events_) again.Publish(e);
+  ASSERT_TRUE(again.Flush(absl::Seconds(120)).ok());
+  EXPECT_EQ(Compared(SettledMetrics(daemon)), expected_);
+}
+
+}  // namespace
+}  // namespace slamon
