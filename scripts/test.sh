@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds slamon and runs every test: once in a release build, once under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and the engine's concurrency
-# tests under ThreadSanitizer. Installs what it needs first.
+# AddressSanitizer + UndefinedBehaviorSanitizer, and the engine's and the
+# storage layer's tests (shards, group commit, snapshots) under ThreadSanitizer. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -24,10 +24,10 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSLAMON_SANITIZE=add
 cmake --build build-asan -j"$jobs"
 run_ctest --test-dir build-asan
 
-echo "== TSan (engine)"
+echo "== TSan (engine, storage)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLAMON_SANITIZE=thread -DSLAMON_BUILD_BENCH=OFF
-cmake --build build-tsan -j"$jobs" --target engine_test
-run_ctest --test-dir build-tsan -L engine_test
+cmake --build build-tsan -j"$jobs" --target engine_test storage_test
+run_ctest --test-dir build-tsan -L 'engine_test|storage_test'
 
 total=$(awk '/tests passed, 0 tests failed out of/ {sum += $NF} END {print sum}' "$log")
 echo "all stages: $total passed, 0 failed"

@@ -40,7 +40,9 @@ Attempt NotYet(RejectReason reason, std::string detail) {
 }  // namespace
 
 size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id) {
-  return absl::Hash<std::pair<absl::string_view, absl::string_view>>{}({source, contact_id});
+  // Not absl::Hash: its seed changes from process to process, and a contact
+  // must land in the same shard after a restart as in the saved state.
+  return static_cast<size_t>(FingerprintOf(source, contact_id).lo);
 }
 
 Shard::Shard(const EngineOptions& options, int shard_count)

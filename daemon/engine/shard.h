@@ -33,7 +33,8 @@ class Shard {
   Shard(const EngineOptions& options, int shard_count);
 
   // The hash of a contact's (source, contact_id): computed once per item by
-  // the Engine, which also picks the shard from it.
+  // the Engine, which also picks the shard from it. The same in every
+  // process, so that saved state finds each contact in its shard.
   static size_t ContactHash(absl::string_view source, absl::string_view contact_id);
 
   ItemResult Apply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);

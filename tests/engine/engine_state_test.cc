@@ -2,7 +2,9 @@
 // like the original from then on (the durability layer relies on it).
 #include <map>
 
+#include "daemon/engine/dedup.h"
 #include "daemon/engine/engine.h"
+#include "daemon/engine/shard.h"
 #include "daemon/engine/state_codec.h"
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
@@ -117,7 +119,8 @@ TEST_F(EngineStateTest, OpenContactKeepsItsPolicyVersionAcrossALoad) {
   restored->ApplyOne(MakeEvent(EventKind::kAnswered, "c1", 25), At(25));  // late by v1, within by v2
   restored->ApplyOne(Arrival("c2", 30), At(30));
   restored->ApplyOne(MakeEvent(EventKind::kAnswered, "c2", 55), At(55));  // new contact: v2, within
-  const QueueSnapshot* q = FindQueue(restored->Snapshot(At(55)), "sales");
+  const EngineSnapshot snapshot = restored->Snapshot(At(55));
+  const QueueSnapshot* q = FindQueue(snapshot, "sales");
   ASSERT_NE(q, nullptr);
   EXPECT_EQ(q->totals.outcomes[AnswerOutcome::kAnsweredLate], 1u);
   EXPECT_EQ(q->totals.outcomes[AnswerOutcome::kAnsweredWithin], 1u);
@@ -166,15 +169,24 @@ TEST_F(EngineStateTest, ChangedHistogramBoundsAreRebucketed) {
   original->ApplyOne(Arrival("c1", 0), At(0));
   original->ApplyOne(MakeEvent(EventKind::kAnswered, "c1", 12), At(12));
   EngineOptions options;
-  options.wait_buckets = {10, 15, 20};  // 15 is new; 1, 2, 5, 30... are gone
+  options.wait_buckets = {10, 12.5, 20};  // 12.5 is new; 1, 2, 5, 15, 30... are gone
   Engine restored(options, v1_);
   ASSERT_TRUE(restored.LoadState(original->SaveState(), origins_.Decoder()).ok());
-  const Histogram& h = FindQueue(restored.Snapshot(At(12)), "sales")->totals.wait[0];
-  // The 12 s wait sat in (10, 15] before; under the new bounds it is placed
-  // at the next old bound, 20.
+  const EngineSnapshot snapshot = restored.Snapshot(At(12));
+  const Histogram& h = FindQueue(snapshot, "sales")->totals.wait[0];
+  // The 12 s wait sat in (10, 15] before: it cannot be placed under 12.5,
+  // so it counts from the next bound that existed before, 20.
   EXPECT_EQ(h.counts, (std::vector<uint64_t>{0, 0, 1, 0}));
   EXPECT_EQ(h.count, 1u);
   EXPECT_DOUBLE_EQ(h.sum, 12.0);
+}
+
+TEST(ContactHashTest, IsTheSameInEveryProcess) {
+  // Saved state relies on it: a contact must hash to the shard it was saved
+  // in, by this build and by the next. The value is pinned: changing the
+  // algorithm would make older state unreadable (absl::Hash, seeded per
+  // process, broke restarts this way).
+  EXPECT_EQ(Shard::ContactHash("pbx", "1718030000.42"), 16385218754651184246u);
 }
 
 TEST(HistogramRebucketTest, NewBoundsTakeTheCountOfTheLastOldBoundBelowThem) {

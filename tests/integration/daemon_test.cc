@@ -382,14 +382,47 @@ TEST(BinariesTest, EveryBinaryAnswersHelp) {
 
 TEST(BinariesTest, BusyPortsAreNamedAndExitNonZero) {
   Daemon first(kConfig);
+  testing::TempDir state;
   for (const auto& [flag, address] : {std::pair{"--grpc-listen", first.grpc_address()},
                                       std::pair{"--metrics-listen", first.metrics_address()}}) {
     std::vector<std::string> argv = {testing::BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
-                                     "--metrics-listen", "127.0.0.1:0", flag, address};
+                                     "--metrics-listen", "127.0.0.1:0", "--data-dir", state.path(), flag, address};
     const testing::RunResult r = testing::Run(argv, 20);
     EXPECT_EQ(r.exit_code, 1) << flag << ": " << r.output;
     EXPECT_THAT(r.output, HasSubstr(address)) << flag;
   }
+}
+
+TEST(BinariesTest, SecondDaemonOnTheSameDataDirIsRefused) {
+  testing::TempDir state;
+  Daemon first(kConfig, state.path());
+  const testing::RunResult r = testing::Run({testing::BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
+                                             "--metrics-listen", "127.0.0.1:0", "--data-dir", state.path()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr(absl::StrCat("cannot open the data directory (--data-dir, data_dir): ", state.path(),
+                                               ": in use by another slamond (", state.path(), "/LOCK is locked)")));
+}
+
+TEST(DaemonTest, CountersAndOpenContactsSurviveARestart) {
+  testing::TempDir state;
+  std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
+  const v1::ContactEvent waiting = Event(v1::ARRIVED, "still-waiting", absl::Now() - absl::Minutes(1));
+  *batches.back().add_events() = waiting;
+  {
+    Daemon daemon(kConfig, state.path());
+    Stream(*daemon.Stub(), batches);
+  }  // SIGTERM: a clean stop with a final snapshot
+  Daemon again(kConfig, state.path());
+  const testing::Samples m = ParseMetrics(again.Scrape());
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_total{", kSales, R"(,event="arrived"})")), 101);
+  EXPECT_EQ(Sample(m, absl::StrCat(R"(slamon_objective_outcomes_total{)", kSalesPolicy,
+                                   R"(,objective="answer",outcome="answered_within"})")), 70);
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_waiting{", kSales, "}")), 1);
+  EXPECT_EQ(Sample(m, "slamon_storage_recovery_dropped_bytes"), 0);
+  EXPECT_THAT(again.Log(), HasSubstr("open contacts"));
+  // The same batches again are all duplicates: event ids were remembered.
+  const std::vector<v1::BatchAck> acks = Stream(*again.Stub(), {batches[0]});
+  EXPECT_EQ(acks[0].duplicates(), 50u);
 }
 
 TEST(BinariesTest, BadConfigNamesFileLineAndKey) {
