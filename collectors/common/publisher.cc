@@ -5,6 +5,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "common/fmt_absl.h"
 #include "spdlog/spdlog.h"
 
 namespace slamon::collectors {
@@ -24,15 +26,60 @@ std::shared_ptr<grpc::Channel> MakeChannel(const PublisherOptions& options) {
 }  // namespace
 
 Publisher::Publisher(PublisherOptions options, RejectionHandler on_rejection)
+    : Publisher(std::move(options), std::move(on_rejection), nullptr) {}
+
+Publisher::Publisher(PublisherOptions options, RejectionHandler on_rejection, std::unique_ptr<Spool> spool)
     : options_(std::move(options)),
       on_rejection_(std::move(on_rejection)),
       channel_(MakeChannel(options_)),
       stub_(v1::Ingest::NewStub(channel_)),
-      worker_([this] { Run(); }) {}
+      spool_(std::move(spool)) {
+  SLAMON_CHECK(options_.spool_dir.empty() == (spool_ == nullptr));  // a spool comes from Open
+  if (spool_ != nullptr) {
+    next_sequence_ = spool_->last() + 1;
+    next_load_ = spool_->first_unacked();
+    if (spool_->last() >= next_load_) {
+      spdlog::info("spool {}: {} batches left unacknowledged by an earlier run are sent first", options_.spool_dir,
+                   spool_->last() - next_load_ + 1);
+    }
+    std::lock_guard lock(mu_);
+    LoadFromSpoolLocked();
+  }
+  worker_ = std::thread([this] { Run(); });
+}
+
+absl::StatusOr<std::unique_ptr<Publisher>> Publisher::Open(PublisherOptions options, RejectionHandler on_rejection) {
+  std::unique_ptr<Spool> spool;
+  if (!options.spool_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<Spool>> opened = Spool::Open(options.spool_dir, options.spool_max_bytes);
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(), absl::StrCat("spool: ", opened.status().message()));
+    }
+    spool = *std::move(opened);
+  }
+  return std::unique_ptr<Publisher>(new Publisher(std::move(options), std::move(on_rejection), std::move(spool)));
+}
+
+void Publisher::LoadFromSpoolLocked() {
+  while (spool_ != nullptr && WindowHasRoomLocked() && next_load_ <= spool_->last()) {
+    absl::StatusOr<SpooledBatch> batch = spool_->Read(next_load_);
+    if (!batch.ok()) {
+      // Lost to the disk: skipped and acknowledged with the batches after it.
+      spdlog::error("spool: {}", batch.status().message());
+      next_load_ += 1;
+      continue;
+    }
+    queued_.push_back(*std::move(batch));
+    next_load_ += 1;
+    changed_.notify_all();
+  }
+}
 
 Publisher::~Publisher() {
   {
     std::lock_guard lock(mu_);
+    // The batch being built goes to the spool, for the next process.
+    if (spool_ != nullptr) SealLocked();
     shutdown_ = true;
   }
   changed_.notify_all();
@@ -89,7 +136,29 @@ size_t Publisher::BuildingSizeLocked() const {
 
 void Publisher::SealLocked() {
   if (BuildingSizeLocked() == 0) return;
-  building_.message.set_sequence(next_sequence_++);
+  const uint64_t sequence = next_sequence_++;
+  building_.message.set_sequence(sequence);
+  if (spool_ != nullptr) {
+    if (absl::Status s = spool_->Append(building_); !s.ok()) {
+      // Still sent from memory; the spool is left behind so that its
+      // sequence numbers stay those of the stream.
+      spdlog::error("spool: {}; from now on batches are kept in memory only", s.message());
+      spool_.reset();
+    } else {
+      if (absl::Now() - last_spool_sync_ >= absl::Seconds(1)) {
+        // A machine crash loses at most about a second of spooled batches.
+        if (absl::Status synced = spool_->Sync(); !synced.ok()) spdlog::error("spool: {}", synced.message());
+        last_spool_sync_ = absl::Now();
+      }
+      if (next_load_ == sequence && WindowHasRoomLocked()) {
+        next_load_ += 1;  // sent from memory; no need to read it back
+      } else {
+        building_ = Batch{};
+        LoadFromSpoolLocked();
+        return;
+      }
+    }
+  }
   queued_.push_back(std::move(building_));
   building_ = Batch{};
   changed_.notify_all();
@@ -98,8 +167,11 @@ void Publisher::SealLocked() {
 absl::Status Publisher::Flush(absl::Duration timeout) {
   std::unique_lock lock(mu_);
   SealLocked();
+  if (spool_ != nullptr) {
+    if (absl::Status synced = spool_->Sync(); !synced.ok()) spdlog::error("spool: {}", synced.message());
+  }
   const bool done = changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
-                                      [this] { return queued_.empty() && unacked_.empty(); });
+                                      [this] { return AllAcknowledgedLocked(); });
   if (done) return absl::OkStatus();
   return absl::DeadlineExceededError(
       absl::StrCat(stats_.queued - stats_.acknowledged, " items not acknowledged by ", options_.target,
@@ -136,6 +208,10 @@ void Publisher::HandleAck(const v1::BatchAck& ack) {
     stats_.duplicates += ack.duplicates();
     stats_.rejected += static_cast<uint64_t>(ack.rejected_size());
     unacked_.pop_front();
+    if (spool_ != nullptr) {
+      if (absl::Status s = spool_->Ack(ack.sequence()); !s.ok()) spdlog::error("spool: {}", s.message());
+      LoadFromSpoolLocked();
+    }
   }
   changed_.notify_all();
   if (on_rejection_) {

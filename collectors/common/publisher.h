@@ -3,8 +3,14 @@
 // exponential backoff and jitter. Unacknowledged batches are sent again after
 // a reconnect (the daemon counts duplicates once).
 //
-// Not yet durable across a collector restart: items not acknowledged when the
-// process dies are lost (the on-disk spool is the next step).
+// With a spool directory (Publisher::Open), every sealed batch is written to
+// disk before it is sent (spool.h): what the daemon has not acknowledged
+// survives a collector restart and is sent, in order, by the next process.
+// Only a window of batches is held in memory; the spool holds the rest while
+// the daemon is down, up to its size bound, then Publish blocks. An item is
+// spooled when its batch is sealed (full, or after `linger`, or when the
+// Publisher is destroyed): a process killed outright loses at most the batch
+// it was building.
 #ifndef SLAMON_COLLECTORS_COMMON_PUBLISHER_H_
 #define SLAMON_COLLECTORS_COMMON_PUBLISHER_H_
 
@@ -18,6 +24,8 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "collectors/common/spool.h"
 #include "absl/time/time.h"
 #include "slamon/v1/ingest.grpc.pb.h"
 
@@ -32,6 +40,10 @@ struct PublisherOptions {
   size_t max_unacked_batches = 64;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(10);
+  // Empty: batches live in memory only (use the constructor). Otherwise use
+  // Publisher::Open.
+  std::string spool_dir;
+  uint64_t spool_max_bytes = uint64_t{1} << 30;
 };
 
 // A rejected item, with the caller's tag (e.g. a line number) to find it.
@@ -54,8 +66,15 @@ class Publisher {
  public:
   using RejectionHandler = std::function<void(const PublishRejection&)>;
 
+  // Memory only: options.spool_dir must be empty.
   explicit Publisher(PublisherOptions options, RejectionHandler on_rejection = nullptr);
-  ~Publisher();  // closes the stream; does not wait for acks (call Flush first)
+  // With options.spool_dir: opens the spool (failing with the path and the
+  // reason) and sends what an earlier process left unacknowledged first.
+  static absl::StatusOr<std::unique_ptr<Publisher>> Open(PublisherOptions options,
+                                                         RejectionHandler on_rejection = nullptr);
+  // Closes the stream; does not wait for acks (call Flush first). With a
+  // spool, the batch being built is spooled for the next process.
+  ~Publisher();
   Publisher(const Publisher&) = delete;
   Publisher& operator=(const Publisher&) = delete;
 
@@ -75,12 +94,15 @@ class Publisher {
   bool connected() const;
 
  private:
-  struct Batch {
-    v1::EventBatch message;
-    std::vector<uint64_t> event_tags;
-    std::vector<uint64_t> record_tags;
-  };
-  bool HasRoomLocked() const { return queued_.size() + unacked_.size() < options_.max_unacked_batches; }
+  using Batch = SpooledBatch;
+  Publisher(PublisherOptions options, RejectionHandler on_rejection, std::unique_ptr<Spool> spool);
+  bool WindowHasRoomLocked() const { return queued_.size() + unacked_.size() < options_.max_unacked_batches; }
+  bool HasRoomLocked() const { return spool_ != nullptr ? !spool_->full() : WindowHasRoomLocked(); }
+  // Moves spooled batches into the in-memory window while it has room.
+  void LoadFromSpoolLocked();
+  bool AllAcknowledgedLocked() const {
+    return queued_.empty() && unacked_.empty() && (spool_ == nullptr || next_load_ > spool_->last());
+  }
   void AddLocked(v1::ContactEvent event, uint64_t tag);
   void AddLocked(v1::ContactRecord record, uint64_t tag);
   void StartItemLocked();  // before adding an item to the building batch
@@ -104,6 +126,9 @@ class Publisher {
   std::deque<Batch> queued_;   // sealed, not yet written on this stream
   std::deque<Batch> unacked_;  // written, awaiting their ack (in order)
   uint64_t next_sequence_ = 1;
+  std::unique_ptr<Spool> spool_;  // null: memory only
+  uint64_t next_load_ = 1;        // the next spooled batch to bring into memory
+  absl::Time last_spool_sync_;
   bool shutdown_ = false;
   bool connected_ = false;
   PublisherStats stats_;

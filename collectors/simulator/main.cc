@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
       "--backfill starts the simulation that far in the past and --speed replays that past\n"
       "faster; once caught up, it runs in real time. See docs/simulator.md.");
   cli.AddString("daemon", &options.daemon, "slamond gRPC address");
+  cli.AddString("spool", &options.spool_dir,
+                "directory for events not yet acknowledged: kept across restarts and sent first (default: memory)");
   cli.AddString("config", &config_path, "YAML list of queues (docs/simulator.md); default: one queue per channel");
   cli.AddDouble("speed", &options.speed, "how many times faster than real time to run the backfill; 0 = at once");
   cli.AddDuration("backfill", &options.backfill, "start the simulation this long ago");

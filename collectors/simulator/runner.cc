@@ -33,10 +33,14 @@ int RunSimulator(const SimulatorOptions& options) {
   Simulation sim(options.config, sim_start, seed);
   PublisherOptions publisher_options;
   publisher_options.target = options.daemon;
+  publisher_options.spool_dir = options.spool_dir;
   uint64_t rejected = 0;
-  Publisher publisher(publisher_options, [&rejected](const PublishRejection& r) {
-    if (rejected++ < 10) spdlog::warn("event rejected: {}: {}", r.reason, r.message);
-  });
+  absl::StatusOr<std::unique_ptr<Publisher>> opened =
+      Publisher::Open(publisher_options, [&rejected](const PublishRejection& r) {
+        if (rejected++ < 10) spdlog::warn("event rejected: {}: {}", r.reason, r.message);
+      });
+  if (!opened.ok()) return ExitWithError(opened.status());
+  Publisher& publisher = **opened;
   for (const QueueModel& q : options.config.queues) {
     spdlog::info("simulating {}/{}: {}/h, {} agents, handle {}, patience {}", q.queue, q.channel,
                  q.arrivals_per_hour, q.agents, absl::FormatDuration(q.handle),

@@ -16,6 +16,7 @@ struct SimulatorOptions {
   absl::Duration backfill = absl::ZeroDuration();
   absl::Duration duration = absl::ZeroDuration();  // 0: until SIGTERM or SIGINT
   uint64_t seed = 0;                               // 0: from the clock
+  std::string spool_dir;  // empty: unacknowledged events live in memory only
 };
 
 // Runs the simulation, publishing to the daemon, until `duration` of

@@ -7,7 +7,7 @@
 #include "common/check.h"
 #include "common/crc32c.h"
 #include "daemon/engine/state_codec.h"
-#include "daemon/storage/files.h"
+#include "common/files.h"
 
 namespace slamon::storage {
 namespace {
@@ -103,6 +103,11 @@ absl::StatusOr<std::unique_ptr<Journal>> Journal::Open(JournalOptions options, e
                 }
                 return absl::OkStatus();
               }));
+  if (report->log.last_seq < report->snapshot_seq) {
+    // The log was cut before the snapshot's record: the snapshot holds all
+    // of it, and the next record must not start after a hole.
+    SLAMON_RETURN_IF_ERROR(DeleteLog(options.dir));
+  }
   const uint64_t last_seq = std::max(report->log.last_seq, report->snapshot_seq);
   SLAMON_ASSIGN_OR_RETURN(std::unique_ptr<LogWriter> log, LogWriter::Open(options.dir, last_seq, options.log));
   report->took = absl::Now() - started;

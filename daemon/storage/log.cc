@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "common/check.h"
 #include "common/crc32c.h"
-#include "daemon/storage/files.h"
+#include "common/files.h"
 
 namespace slamon::storage {
 namespace {
@@ -98,6 +98,12 @@ absl::StatusOr<LogScan> ReadLog(
     break;
   }
   return scan;
+}
+
+absl::Status DeleteLog(const std::string& dir) {
+  SLAMON_ASSIGN_OR_RETURN(const std::vector<NumberedFile> segments, ListNumbered(dir, kSegmentPrefix, kSegmentSuffix));
+  for (const NumberedFile& f : segments) SLAMON_RETURN_IF_ERROR(RemoveFile(absl::StrCat(dir, "/", f.name)));
+  return SyncDir(dir);
 }
 
 LogWriter::LogWriter(std::string dir, uint64_t last_seq, Options options)

@@ -50,6 +50,11 @@ absl::StatusOr<LogScan> ReadLog(
     const std::string& dir, uint64_t after,
     const std::function<absl::Status(uint64_t seq, RecordType type, absl::string_view payload)>& record);
 
+// Deletes every segment. For a log that ends before the snapshot recovery
+// used (its tail was cut): all it holds is in the snapshot, and new records
+// must not follow a hole.
+absl::Status DeleteLog(const std::string& dir);
+
 class LogWriter {
  public:
   struct Options {

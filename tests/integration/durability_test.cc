@@ -209,5 +209,31 @@ TEST_F(DurabilityTest, CollectorThatDiesAndStartsOverEndsWithTheSameCounters) {
       diff.begin() + static_cast<ptrdiff_t>(std::min<size_t>(diff.size(), 20)), "\n");
 }
 
+TEST_F(DurabilityTest, SpooledEventsOfACollectorRestartedWhileTheDaemonWasDownArriveOnce) {
+  const std::string spool = state_.path() + "/spool";
+  const std::string address = absl::StrCat("127.0.0.1:", testing::FreePort());
+  collectors::PublisherOptions options = FastReconnect(address);
+  options.spool_dir = spool;
+  const size_t half = events_.size() / 2;
+  {
+    // No daemon yet: everything goes to the spool; then the process stops.
+    auto publisher = collectors::Publisher::Open(options);
+    ASSERT_TRUE(publisher.ok()) << publisher.status();
+    for (size_t i = 0; i < half; ++i) (*publisher)->Publish(events_[i]);
+    EXPECT_FALSE((*publisher)->connected());
+  }
+  Daemon daemon(kConfig, state_.path() + "/data", address);
+  auto publisher = collectors::Publisher::Open(options);
+  ASSERT_TRUE(publisher.ok()) << publisher.status();
+  for (size_t i = half; i < events_.size(); ++i) (*publisher)->Publish(events_[i]);
+  ASSERT_TRUE((*publisher)->Flush(absl::Seconds(120)).ok());
+  // The ARRIVEDs sent twice on purpose (contacts 0, 97, ... 79,928: 825),
+  // and not one batch more.
+  EXPECT_EQ((*publisher)->stats().duplicates, 825u);
+  const std::vector<std::string> diff = Differences(Compared(SettledMetrics(daemon)), expected_);
+  EXPECT_TRUE(diff.empty()) << diff.size() << " series differ, e.g.\n" << absl::StrJoin(diff.begin(),
+      diff.begin() + static_cast<ptrdiff_t>(std::min<size_t>(diff.size(), 20)), "\n");
+}
+
 }  // namespace
 }  // namespace slamon

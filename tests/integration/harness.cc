@@ -46,18 +46,6 @@ std::string JsonField(const std::string& json, const std::string& key) {
 std::string BinaryPath(const std::string& relative) { return std::string(SLAMON_BINARY_DIR) + "/" + relative; }
 std::string SourcePath(const std::string& relative) { return std::string(SLAMON_SOURCE_DIR) + "/" + relative; }
 
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "slamon-test-XXXXXX").string();
-  path_ = mkdtemp(pattern.data());
-}
-TempDir::~TempDir() { std::filesystem::remove_all(path_); }
-
-std::string TempDir::Write(const std::string& name, const std::string& content) const {
-  const std::string path = path_ + "/" + name;
-  std::ofstream(path) << content;
-  return path;
-}
-
 Process::Process(const std::vector<std::string>& argv, const std::string& output_file) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

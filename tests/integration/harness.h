@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "slamon/v1/ingest.grpc.pb.h"
+#include "tests/temp_dir.h"
 
 namespace slamon::testing {
 
@@ -20,17 +21,6 @@ namespace slamon::testing {
 std::string BinaryPath(const std::string& relative);  // e.g. "daemon/slamond"
 std::string SourcePath(const std::string& relative);
 
-// A fresh directory removed at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& content) const;
-
- private:
-  std::string path_;
-};
 
 // A child process; killed (SIGKILL) at destruction if still running.
 class Process {

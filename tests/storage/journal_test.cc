@@ -4,10 +4,10 @@
 
 #include <fstream>
 
-#include "daemon/storage/files.h"
+#include "common/files.h"
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
-#include "tests/integration/harness.h"
+#include "tests/temp_dir.h"
 
 namespace slamon::storage {
 namespace {
@@ -165,6 +165,36 @@ TEST_F(JournalTest, TornLogTailRecoversTheStateOfTheLastGoodRecord) {
   EXPECT_EQ(report.log.records, 2u);
   EXPECT_EQ(restored->Snapshot(now_), before_tear);
   EXPECT_EQ(Arrive(*journal, *restored, "c3"), 3u);
+}
+
+TEST_F(JournalTest, LogCutBeforeTheSnapshotStartsAfreshAfterIt) {
+  auto original = NewEngine();
+  RecoveryReport report;
+  {
+    auto journal = Open(original.get(), &report);
+    Arrive(*journal, *original, "c1");
+    Arrive(*journal, *original, "c2");
+    ASSERT_TRUE(journal->SnapshotNow().ok());
+  }
+  // A flipped bit in the first record cuts the whole log, which the
+  // snapshot (record 2) covers.
+  const std::string segment = dir_.path() + "/data/" + Files("log-", ".wal")[0];
+  std::string data = *ReadWholeFile(segment);
+  data[20] ^= 0x01;
+  ASSERT_TRUE(WriteFileAtomically(segment, data).ok());
+  {
+    auto restored = NewEngine();
+    auto journal = Open(restored.get(), &report);
+    EXPECT_EQ(report.snapshot_seq, 2u);
+    EXPECT_TRUE(report.log.damaged);
+    EXPECT_EQ(Arrive(*journal, *restored, "c3"), 3u);
+  }
+  // The next start reads record 3 after the snapshot, with no hole before it.
+  auto again = NewEngine();
+  auto journal = Open(again.get(), &report);
+  EXPECT_FALSE(report.log.damaged) << report.log.damage;
+  EXPECT_EQ(report.log.records, 1u);
+  EXPECT_EQ(again->Snapshot(now_).health.open_contacts, 3u);
 }
 
 TEST_F(JournalTest, DataDirThatCannotBeCreatedIsAnErrorNamingIt) {

@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_format.h"
 
-#include "daemon/storage/files.h"
+#include "common/files.h"
 #include "gtest/gtest.h"
-#include "tests/integration/harness.h"
+#include "tests/temp_dir.h"
 
 namespace slamon::storage {
 namespace {

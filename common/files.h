@@ -1,8 +1,9 @@
-// Thin POSIX file helpers for the storage layer: every failure is a Status
-// naming the path and the system's reason; a full disk (ENOSPC, EDQUOT) is
-// RESOURCE_EXHAUSTED, anything else UNAVAILABLE.
-#ifndef SLAMON_DAEMON_STORAGE_FILES_H_
-#define SLAMON_DAEMON_STORAGE_FILES_H_
+// Thin POSIX file helpers for the daemon's storage and the collectors'
+// spool: every failure is a Status naming the path and the system's reason;
+// a full disk (ENOSPC, EDQUOT) is RESOURCE_EXHAUSTED, anything else
+// UNAVAILABLE.
+#ifndef SLAMON_COMMON_FILES_H_
+#define SLAMON_COMMON_FILES_H_
 
 #include <cstdint>
 #include <string>
@@ -14,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 
-namespace slamon::storage {
+namespace slamon {
 
 // Owns a file descriptor: closed when it goes out of scope unless released.
 class ScopedFd {
@@ -63,6 +64,6 @@ absl::StatusOr<int> LockDir(const std::string& dir);
 // one, never a mix: temporary file, fsync, rename, fsync of the directory.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view data);
 
-}  // namespace slamon::storage
+}  // namespace slamon
 
-#endif  // SLAMON_DAEMON_STORAGE_FILES_H_
+#endif  // SLAMON_COMMON_FILES_H_

@@ -1,4 +1,4 @@
-#include "daemon/storage/files.h"
+#include "common/files.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,7 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace slamon::storage {
+namespace slamon {
 ScopedFd::~ScopedFd() {
   if (fd_ >= 0) close(fd_);
 }
@@ -148,4 +148,4 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
   return SyncDir(std::filesystem::path(path).parent_path().string());
 }
 
-}  // namespace slamon::storage
+}  // namespace slamon

@@ -1,0 +1,175 @@
+#include "collectors/common/spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/crc32c.h"
+#include "common/files.h"
+
+namespace slamon::collectors {
+namespace {
+
+constexpr absl::string_view kPrefix = "spool-";
+constexpr absl::string_view kSuffix = ".dat";
+constexpr size_t kHeaderBytes = 16;  // crc, length, sequence
+constexpr uint64_t kSegmentBytes = 8 << 20;
+
+void PutFixed(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint64_t GetFixed(absl::string_view in, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+  return v;
+}
+
+// Tags then the batch: count (8) | tags (8 each) for events, then records.
+std::string EncodeBody(const SpooledBatch& batch) {
+  std::string out;
+  for (const auto* tags : {&batch.event_tags, &batch.record_tags}) {
+    PutFixed(out, tags->size(), 8);
+    for (uint64_t t : *tags) PutFixed(out, t, 8);
+  }
+  batch.message.AppendToString(&out);
+  return out;
+}
+
+absl::StatusOr<SpooledBatch> DecodeBody(absl::string_view body) {
+  SpooledBatch batch;
+  for (auto* tags : {&batch.event_tags, &batch.record_tags}) {
+    if (body.size() < 8) return absl::DataLossError("spool record too short");
+    const uint64_t n = GetFixed(body, 8);
+    body.remove_prefix(8);
+    if (n > body.size() / 8) return absl::DataLossError("spool record tag count out of range");
+    for (uint64_t i = 0; i < n; ++i, body.remove_prefix(8)) tags->push_back(GetFixed(body, 8));
+  }
+  if (!batch.message.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return absl::DataLossError("spooled batch does not parse");
+  }
+  return batch;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, uint64_t max_bytes) {
+  SLAMON_RETURN_IF_ERROR(EnsureWritableDir(dir));
+  std::unique_ptr<Spool> spool(new Spool(dir, max_bytes));
+  const std::string acked_path = dir + "/acked";
+  if (absl::StatusOr<std::string> acked = ReadWholeFile(acked_path); acked.ok()) {
+    if (!absl::SimpleAtoi(*acked, &spool->acked_)) return absl::DataLossError(acked_path + ": not a number");
+  }
+  spool->last_ = spool->acked_;
+  SLAMON_ASSIGN_OR_RETURN(const std::vector<NumberedFile> files, ListNumbered(dir, kPrefix, kSuffix));
+  for (const NumberedFile& f : files) {
+    const std::string path = absl::StrCat(dir, "/", f.name);
+    SLAMON_ASSIGN_OR_RETURN(const std::string data, ReadWholeFile(path));
+    spool->segments_.push_back({f.number, path});
+    uint64_t offset = 0;
+    while (offset + kHeaderBytes <= data.size()) {
+      const absl::string_view rest = absl::string_view(data).substr(offset);
+      const uint64_t length = GetFixed(rest.substr(4), 4);
+      if (rest.size() < kHeaderBytes + length ||
+          Crc32c(rest.substr(4, kHeaderBytes - 4 + length)) != static_cast<uint32_t>(GetFixed(rest, 4))) {
+        break;
+      }
+      const uint64_t sequence = GetFixed(rest.substr(8), 8);
+      if (sequence > spool->acked_) {
+        spool->entries_.push_back({sequence, spool->segments_.size() - 1, offset,
+                                   static_cast<uint32_t>(kHeaderBytes + length)});
+        spool->bytes_ += kHeaderBytes + length;
+      }
+      spool->last_ = std::max(spool->last_, sequence);
+      offset += kHeaderBytes + length;
+    }
+    if (offset < data.size()) SLAMON_RETURN_IF_ERROR(TruncateFile(path, offset));  // a torn tail
+  }
+  return spool;
+}
+
+Spool::~Spool() {
+  (void)WriteFileAtomically(dir_ + "/acked", absl::StrCat(acked_));
+  if (fd_ >= 0) {
+    (void)SyncFile(fd_);
+    close(fd_);
+  }
+}
+
+absl::Status Spool::StartSegment(uint64_t first) {
+  const std::string path = absl::StrFormat("%s/%s%020d%s", dir_, kPrefix, first, kSuffix);
+  SLAMON_ASSIGN_OR_RETURN(const int fd, CreateFile(path));
+  if (fd_ >= 0) {
+    (void)SyncFile(fd_);
+    close(fd_);
+  }
+  fd_ = fd;
+  segment_size_ = 0;
+  segments_.push_back({first, path});
+  return SyncDir(dir_);
+}
+
+absl::Status Spool::Append(const SpooledBatch& batch) {
+  const uint64_t sequence = last_ + 1;
+  if (fd_ < 0 || segment_size_ >= kSegmentBytes) SLAMON_RETURN_IF_ERROR(StartSegment(sequence));
+  const std::string body = EncodeBody(batch);
+  std::string record(4, '\0');
+  PutFixed(record, body.size(), 4);
+  PutFixed(record, sequence, 8);
+  record += body;
+  const uint32_t crc = Crc32c(absl::string_view(record).substr(4));
+  for (int i = 0; i < 4; ++i) record[static_cast<size_t>(i)] = static_cast<char>(crc >> (8 * i));
+  if (absl::Status s = WriteAll(fd_, record); !s.ok()) {
+    (void)ftruncate(fd_, static_cast<off_t>(segment_size_));
+    (void)lseek(fd_, static_cast<off_t>(segment_size_), SEEK_SET);
+    return s;
+  }
+  entries_.push_back({sequence, dropped_segments_ + segments_.size() - 1, segment_size_,
+                      static_cast<uint32_t>(record.size())});
+  segment_size_ += record.size();
+  bytes_ += record.size();
+  last_ = sequence;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SpooledBatch> Spool::Read(uint64_t sequence) const {
+  if (entries_.empty() || sequence < entries_.front().sequence || sequence > last_) {
+    return absl::NotFoundError(absl::StrCat("batch ", sequence, " is not in the spool"));
+  }
+  const Entry& e = entries_[sequence - entries_.front().sequence];
+  const std::string& path = segments_[e.segment - dropped_segments_].path;
+  ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
+  std::string record(e.length, '\0');
+  if (pread(fd.get(), record.data(), record.size(), static_cast<off_t>(e.offset)) != static_cast<ssize_t>(e.length)) {
+    return ErrnoStatus(errno, "cannot read", path);
+  }
+  if (Crc32c(absl::string_view(record).substr(4)) != static_cast<uint32_t>(GetFixed(record, 4))) {
+    return absl::DataLossError(absl::StrCat(path, ": batch ", sequence, " fails its checksum"));
+  }
+  return DecodeBody(absl::string_view(record).substr(kHeaderBytes));
+}
+
+absl::Status Spool::Ack(uint64_t sequence) {
+  while (!entries_.empty() && entries_.front().sequence <= sequence) {
+    bytes_ -= entries_.front().length;
+    entries_.pop_front();
+  }
+  acked_ = std::max(acked_, sequence);
+  // Segments before the one holding the oldest unacknowledged batch go.
+  const size_t keep_from = entries_.empty() ? dropped_segments_ + segments_.size() - 1 : entries_.front().segment;
+  while (dropped_segments_ < keep_from && segments_.size() > 1) {
+    SLAMON_RETURN_IF_ERROR(RemoveFile(segments_.front().path));
+    segments_.pop_front();
+    dropped_segments_ += 1;
+  }
+  if (absl::Now() - acked_written_ < absl::Milliseconds(200)) return absl::OkStatus();
+  acked_written_ = absl::Now();
+  return WriteFileAtomically(dir_ + "/acked", absl::StrCat(acked_));
+}
+
+absl::Status Spool::Sync() { return fd_ >= 0 ? SyncFile(fd_) : absl::OkStatus(); }
+
+}  // namespace slamon::collectors
