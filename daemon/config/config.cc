@@ -402,7 +402,7 @@ absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
   config.policies.clear();
   if (root.IsNull()) return r.Error(root, "(document)", "the file is empty");
   if (absl::Status s = r.OnlyKeys(root, "", {"listen", "data_dir", "snapshot_every", "reorder_allowance", "future_tolerance",
-                                             "contact_retention", "dedup_window", "time_zone", "shards",
+                                             "contact_retention", "dedup_window", "dedup_max_entries", "time_zone", "shards",
                                              "calendars", "policies", "windows"});
       !s.ok()) {
     return s;
@@ -419,6 +419,11 @@ absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
   if (root["future_tolerance"]) { SLAMON_ASSIGN_OR_RETURN(e.future_tolerance, r.Duration(root["future_tolerance"], "future_tolerance")); }
   if (root["contact_retention"]) { SLAMON_ASSIGN_OR_RETURN(e.contact_retention, r.Duration(root["contact_retention"], "contact_retention")); }
   if (root["dedup_window"]) { SLAMON_ASSIGN_OR_RETURN(e.dedup_window, r.Duration(root["dedup_window"], "dedup_window")); }
+  if (root["dedup_max_entries"]) {
+    double entries = 0;
+    SLAMON_ASSIGN_OR_RETURN(entries, r.Number(root["dedup_max_entries"], "dedup_max_entries", 1000, 1e9));
+    e.dedup_max_entries = static_cast<size_t>(entries);
+  }
   if (root["shards"]) {
     double shards = 0;
     SLAMON_ASSIGN_OR_RETURN(shards, r.Number(root["shards"], "shards", 1, 1024));

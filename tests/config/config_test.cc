@@ -38,6 +38,9 @@ TEST(ParseConfigTest, FullFile) {
   const absl::StatusOr<Config> c = ParseConfig(R"(
 listen: { grpc: "127.0.0.1:0", metrics: "127.0.0.1:0" }
 data_dir: /tmp/x
+snapshot_every: 30s
+dedup_window: 2h
+dedup_max_entries: 5000000
 reorder_allowance: 2s
 time_zone: Europe/Madrid
 calendars:
@@ -58,6 +61,9 @@ windows: { rolling: [5m, 1h], interval: 15m, day_start: "06:00" }
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->engine.reorder_allowance, absl::Seconds(2));
   EXPECT_EQ(c->data_dir, "/tmp/x");
+  EXPECT_EQ(c->snapshot_every, absl::Seconds(30));
+  EXPECT_EQ(c->engine.dedup_window, absl::Hours(2));
+  EXPECT_EQ(c->engine.dedup_max_entries, 5'000'000u);
   ASSERT_EQ(c->policies.size(), 2u);
   EXPECT_THAT(c->policies[0].match.queues, ::testing::ElementsAre("gold", "platinum"));
   EXPECT_THAT(c->policies[0].match.priorities, ::testing::ElementsAre(2));

@@ -1,6 +1,7 @@
 // slamond end to end: gRPC in, /metrics out, exact values worked by hand.
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -423,6 +424,54 @@ TEST(DaemonTest, CountersAndOpenContactsSurviveARestart) {
   // The same batches again are all duplicates: event ids were remembered.
   const std::vector<v1::BatchAck> acks = Stream(*again.Stub(), {batches[0]});
   EXPECT_EQ(acks[0].duplicates(), 50u);
+}
+
+// The first 50 contacts of the semantics vector, all answered within 20 s.
+void ExpectFirstFiftyContacts(const testing::Samples& m) {
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_total{", kSales, R"(,event="arrived"})")), 50);
+  EXPECT_EQ(Sample(m, absl::StrCat(R"(slamon_objective_outcomes_total{)", kSalesPolicy,
+                                   R"(,objective="answer",outcome="answered_within"})")), 50);
+}
+
+TEST(DaemonTest, DamagedLogTailAndSnapshotAreReportedAndTheStateIsTheLastGoodOne) {
+  testing::TempDir state;
+  const std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
+  {
+    Daemon daemon(kConfig, state.path());
+    Stream(*daemon.Stub(), {batches[0], batches[1]});
+    daemon.process().Signal(SIGKILL);  // no final snapshot: the log alone holds the state
+    daemon.process().Wait(10);
+  }
+  std::vector<std::string> logs;
+  for (const auto& entry : std::filesystem::directory_iterator(state.path())) {
+    if (entry.path().extension() == ".wal") logs.push_back(entry.path().string());
+  }
+  ASSERT_EQ(logs.size(), 1u);
+  std::ofstream(logs[0], std::ios::app) << "torn!!";  // a record cut short by the crash
+  {
+    Daemon daemon(kConfig, state.path());
+    const testing::Samples m = ParseMetrics(daemon.Scrape());
+    ExpectFirstFiftyContacts(m);
+    EXPECT_EQ(Sample(m, "slamon_storage_recovery_dropped_bytes"), 6);
+    EXPECT_THAT(daemon.Log(), HasSubstr("write-ahead log damaged: torn record header at byte"));
+    EXPECT_THAT(daemon.Log(), HasSubstr("cut 6 bytes there"));
+  }  // SIGTERM: writes a snapshot
+  std::string snapshot;
+  for (const auto& entry : std::filesystem::directory_iterator(state.path())) {
+    if (entry.path().extension() == ".state") snapshot = entry.path().string();
+  }
+  ASSERT_FALSE(snapshot.empty());
+  {
+    std::fstream f(snapshot, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+  }
+  Daemon daemon(kConfig, state.path());
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  ExpectFirstFiftyContacts(m);  // rebuilt from the log, which the snapshot did not replace
+  EXPECT_EQ(Sample(m, "slamon_storage_recovery_skipped_snapshots"), 1);
+  EXPECT_THAT(daemon.Log(), HasSubstr(absl::StrCat("skipped snapshot ", std::filesystem::path(snapshot).filename().string(),
+                                                   ": checksum mismatch")));
 }
 
 TEST(BinariesTest, BadConfigNamesFileLineAndKey) {
