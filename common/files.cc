@@ -22,7 +22,7 @@ ScopedFd::~ScopedFd() {
 
 absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path) {
   std::string message = absl::StrCat(path, ": ", what, ": ", std::strerror(err));
-  if (err == ENOSPC || err == EDQUOT) return absl::ResourceExhaustedError(message);
+  if (err == ENOSPC || err == EDQUOT || err == EFBIG) return absl::ResourceExhaustedError(message);
   return absl::UnavailableError(message);
 }
 
@@ -81,7 +81,7 @@ absl::Status TruncateFile(const std::string& path, uint64_t size) {
   ScopedFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
   if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) return ErrnoStatus(errno, "cannot truncate", path);
-  return SyncFile(fd.get());
+  return SyncFile(fd.get(), path);
 }
 
 absl::Status RemoveFile(const std::string& path) {
@@ -95,18 +95,18 @@ absl::StatusOr<int> CreateFile(const std::string& path) {
   return fd;
 }
 
-absl::Status WriteAll(int fd, absl::string_view data) {
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path) {
   while (!data.empty()) {
     const ssize_t n = write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "cannot write", absl::StrCat("fd ", fd));
+    if (n < 0) return ErrnoStatus(errno, "cannot write", path);
     data.remove_prefix(static_cast<size_t>(n));
   }
   return absl::OkStatus();
 }
 
-absl::Status SyncFile(int fd) {
-  if (fdatasync(fd) != 0) return ErrnoStatus(errno, "cannot sync", absl::StrCat("fd ", fd));
+absl::Status SyncFile(int fd, absl::string_view path) {
+  if (fdatasync(fd) != 0) return ErrnoStatus(errno, "cannot sync", path);
   return absl::OkStatus();
 }
 
@@ -137,11 +137,11 @@ absl::Status WriteFileAtomically(const std::string& path, absl::string_view data
   {
     SLAMON_ASSIGN_OR_RETURN(const int raw, CreateFile(tmp));
     ScopedFd fd(raw);
-    absl::Status s = WriteAll(fd.get(), data);
-    if (s.ok()) s = SyncFile(fd.get());
+    absl::Status s = WriteAll(fd.get(), data, tmp);
+    if (s.ok()) s = SyncFile(fd.get(), tmp);
     if (!s.ok()) {
       (void)RemoveFile(tmp);
-      return absl::Status(s.code(), absl::StrCat(tmp, ": ", s.message()));
+      return s;
     }
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "cannot rename into place", path);

@@ -1,7 +1,7 @@
 // Thin POSIX file helpers for the daemon's storage and the collectors'
 // spool: every failure is a Status naming the path and the system's reason;
-// a full disk (ENOSPC, EDQUOT) is RESOURCE_EXHAUSTED, anything else
-// UNAVAILABLE.
+// running out of space (ENOSPC, EDQUOT, or EFBIG from a file size limit) is
+// RESOURCE_EXHAUSTED, anything else UNAVAILABLE.
 #ifndef SLAMON_COMMON_FILES_H_
 #define SLAMON_COMMON_FILES_H_
 
@@ -52,8 +52,9 @@ absl::Status TruncateFile(const std::string& path, uint64_t size);
 absl::Status RemoveFile(const std::string& path);
 // Creates (or empties) a file for writing; returns its descriptor.
 absl::StatusOr<int> CreateFile(const std::string& path);
-absl::Status WriteAll(int fd, absl::string_view data);
-absl::Status SyncFile(int fd);
+// `path` names the file in errors.
+absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path);
+absl::Status SyncFile(int fd, absl::string_view path);
 // Makes renames and new names in `dir` durable.
 absl::Status SyncDir(const std::string& dir);
 // Takes an exclusive lock on `dir` (a LOCK file in it) for as long as the

@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, uint6
 Spool::~Spool() {
   (void)WriteFileAtomically(dir_ + "/acked", absl::StrCat(acked_));
   if (fd_ >= 0) {
-    (void)SyncFile(fd_);
+    (void)SyncFile(fd_, segments_.back().path);
     close(fd_);
   }
 }
@@ -102,7 +102,7 @@ absl::Status Spool::StartSegment(uint64_t first) {
   const std::string path = absl::StrFormat("%s/%s%020d%s", dir_, kPrefix, first, kSuffix);
   SLAMON_ASSIGN_OR_RETURN(const int fd, CreateFile(path));
   if (fd_ >= 0) {
-    (void)SyncFile(fd_);
+    (void)SyncFile(fd_, segments_.back().path);
     close(fd_);
   }
   fd_ = fd;
@@ -121,7 +121,7 @@ absl::Status Spool::Append(const SpooledBatch& batch) {
   record += body;
   const uint32_t crc = Crc32c(absl::string_view(record).substr(4));
   for (int i = 0; i < 4; ++i) record[static_cast<size_t>(i)] = static_cast<char>(crc >> (8 * i));
-  if (absl::Status s = WriteAll(fd_, record); !s.ok()) {
+  if (absl::Status s = WriteAll(fd_, record, segments_.back().path); !s.ok()) {
     (void)ftruncate(fd_, static_cast<off_t>(segment_size_));
     (void)lseek(fd_, static_cast<off_t>(segment_size_), SEEK_SET);
     return s;
@@ -170,6 +170,6 @@ absl::Status Spool::Ack(uint64_t sequence) {
   return WriteFileAtomically(dir_ + "/acked", absl::StrCat(acked_));
 }
 
-absl::Status Spool::Sync() { return fd_ >= 0 ? SyncFile(fd_) : absl::OkStatus(); }
+absl::Status Spool::Sync() { return fd_ >= 0 ? SyncFile(fd_, segments_.back().path) : absl::OkStatus(); }
 
 }  // namespace slamon::collectors

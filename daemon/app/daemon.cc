@@ -158,6 +158,9 @@ void Daemon::State::SetPolicies(std::shared_ptr<const engine::PolicySet> policie
 }
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, DaemonOptions options) {
+  // A file size limit (ulimit -f) must fail a log write with EFBIG, which
+  // storage handles like a full disk, not kill the daemon.
+  std::signal(SIGXFSZ, SIG_IGN);
   auto s = std::make_unique<State>();
   s->options = std::move(options);
   s->config = std::move(config);

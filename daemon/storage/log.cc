@@ -220,14 +220,14 @@ absl::Status LogWriter::OpenSegment(uint64_t first_seq) {
 
 absl::Status LogWriter::Commit(const std::string& group, uint64_t first_seq) {
   if (fd_ < 0 || segment_size_ >= options_.segment_bytes) SLAMON_RETURN_IF_ERROR(OpenSegment(first_seq));
-  absl::Status s = WriteAll(fd_, group);
-  if (s.ok() && options_.sync) s = SyncFile(fd_);
+  absl::Status s = WriteAll(fd_, group, segment_path_);
+  if (s.ok() && options_.sync) s = SyncFile(fd_, segment_path_);
   if (!s.ok()) {
     // Cut what a partial write left (after a failed fsync the kernel may have
     // dropped the pages), so that the retry writes the whole group again.
     (void)ftruncate(fd_, static_cast<off_t>(segment_size_));
     (void)lseek(fd_, static_cast<off_t>(segment_size_), SEEK_SET);
-    return absl::Status(s.code(), absl::StrCat(segment_path_, ": ", s.message()));
+    return s;
   }
   segment_size_ += group.size();
   return absl::OkStatus();

@@ -9,6 +9,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "collectors/common/proto_time.h"
@@ -472,6 +473,66 @@ TEST(DaemonTest, DamagedLogTailAndSnapshotAreReportedAndTheStateIsTheLastGoodOne
   EXPECT_EQ(Sample(m, "slamon_storage_recovery_skipped_snapshots"), 1);
   EXPECT_THAT(daemon.Log(), HasSubstr(absl::StrCat("skipped snapshot ", std::filesystem::path(snapshot).filename().string(),
                                                    ": checksum mismatch")));
+}
+
+// 100 distinct arrivals per batch, about 6 kB each.
+std::vector<v1::EventBatch> ArrivalBatches(int count, const std::string& prefix) {
+  std::vector<v1::EventBatch> batches(static_cast<size_t>(count));
+  for (int b = 0; b < count; ++b) {
+    batches[static_cast<size_t>(b)].set_sequence(static_cast<uint64_t>(b + 1));
+    for (int i = 0; i < 100; ++i) {
+      *batches[static_cast<size_t>(b)].add_events() =
+          Event(v1::ARRIVED, absl::StrCat(prefix, b, "-", i), absl::Now() - absl::Minutes(1));
+    }
+  }
+  return batches;
+}
+
+TEST(DaemonTest, FullDiskStopsAcknowledgingAndRecoversWhenSpaceReturns) {
+  // A 200 kB file size limit stands in for a full disk: the log's first
+  // segment fills after about 30 batches.
+  Daemon daemon(kConfig, "", "127.0.0.1:0", {"prlimit", "--fsize=200000:unlimited"});
+  auto stub = daemon.Stub();
+  grpc::ClientContext context;
+  auto stream = stub->Publish(&context);
+  const std::vector<v1::EventBatch> batches = ArrivalBatches(60, "full-");
+  for (const v1::EventBatch& b : batches) {
+    if (!stream->Write(b)) break;
+  }
+  stream->WritesDone();
+  uint64_t acked_events = 0;
+  v1::BatchAck ack;
+  while (stream->Read(&ack)) acked_events += ack.accepted();
+  const grpc::Status ended = stream->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << ended.error_message();
+  EXPECT_THAT(ended.error_message(), HasSubstr("/log-00000000000000000001.wal: cannot write: File too large"));
+  EXPECT_GT(acked_events, 0u);
+  EXPECT_LT(acked_events, 6000u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a tick notices and logs it
+  testing::Samples m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, "slamon_storage_writable"), 0);
+  EXPECT_THAT(daemon.Log(), HasSubstr("write-ahead log cannot be written, ingest refuses batches until it can"));
+  // New batches are refused before they are applied.
+  grpc::ClientContext refused_context;
+  v1::BatchAck refused_ack;
+  const grpc::Status refused = stub->PublishBatch(&refused_context, ArrivalBatches(1, "refused-")[0], &refused_ack);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, R"(slamon_ingest_batches_refused_total{code="resource_exhausted"})"), 1);
+
+  // Space returns: the writer's retry succeeds and ingest resumes.
+  ASSERT_EQ(testing::Run({"prlimit", "--pid", std::to_string(daemon.process().pid()), "--fsize=unlimited"}).exit_code, 0);
+  for (int i = 0; i < 40 && Sample(ParseMetrics(daemon.Scrape()), "slamon_storage_writable") != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  grpc::ClientContext again_context;
+  v1::BatchAck again;
+  ASSERT_TRUE(stub->PublishBatch(&again_context, ArrivalBatches(1, "again-")[0], &again).ok());
+  EXPECT_EQ(again.accepted(), 100u);
+  for (int i = 0; i < 20 && !absl::StrContains(daemon.Log(), "writable again"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // logged by the next tick
+  }
+  EXPECT_THAT(daemon.Log(), HasSubstr("write-ahead log writable again: ingest resumes"));
 }
 
 TEST(BinariesTest, BadConfigNamesFileLineAndKey) {

@@ -55,7 +55,8 @@ Process::Process(const std::vector<std::string>& argv, const std::string& output
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+  // posix_spawnp: a launcher such as "prlimit" is found on PATH.
+  if (posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
   posix_spawn_file_actions_destroy(&actions);
 }
 
@@ -66,10 +67,15 @@ Process::~Process() {
   }
 }
 
-void Process::Signal(int signal) const { kill(pid_, signal); }
+void Process::Signal(int signal) const {
+  // Never kill(-1) or kill(0): with no child that would signal every process
+  // we may, or our own group.
+  if (pid_ > 0 && !reaped_) kill(pid_, signal);
+}
 
 std::optional<int> Process::Wait(double timeout_seconds) {
   if (reaped_) return exit_code_;
+  if (pid_ <= 0) return std::nullopt;  // never started: waitpid(-1) would reap any child
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
@@ -91,7 +97,8 @@ RunResult Run(const std::vector<std::string>& argv, double timeout_seconds) {
   return {code.value_or(-999), ReadFile(out)};
 }
 
-Daemon::Daemon(const std::string& config_yaml, const std::string& data_dir, const std::string& grpc_listen) {
+Daemon::Daemon(const std::string& config_yaml, const std::string& data_dir, const std::string& grpc_listen,
+               const std::vector<std::string>& launcher) {
   log_path_ = dir_.path() + "/slamond.log";
   const std::string ports = dir_.path() + "/ports.json";
   std::vector<std::string> argv = {BinaryPath("daemon/slamond"), "--grpc-listen", grpc_listen,
@@ -101,6 +108,7 @@ Daemon::Daemon(const std::string& config_yaml, const std::string& data_dir, cons
     config_path_ = dir_.Write("slamon.yaml", config_yaml);
     argv.insert(argv.end(), {"--config", config_path_});
   }
+  argv.insert(argv.begin(), launcher.begin(), launcher.end());
   process_ = std::make_unique<Process>(argv, log_path_);
   for (int i = 0; i < 3000 && !std::filesystem::exists(ports); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

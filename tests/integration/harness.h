@@ -47,11 +47,12 @@ RunResult Run(const std::vector<std::string>& argv, double timeout_seconds = 60)
 
 // slamond on free loopback ports, with an optional config file and its
 // state in `data_dir` (a fresh directory of its own when empty; pass one to
-// restart on the state of an earlier daemon).
+// restart on the state of an earlier daemon). `launcher` runs before it,
+// e.g. {"prlimit", "--fsize=100000"}.
 class Daemon {
  public:
   explicit Daemon(const std::string& config_yaml = "", const std::string& data_dir = "",
-                  const std::string& grpc_listen = "127.0.0.1:0");
+                  const std::string& grpc_listen = "127.0.0.1:0", const std::vector<std::string>& launcher = {});
   ~Daemon();
   const std::string& grpc_address() const { return grpc_; }
   const std::string& metrics_address() const { return metrics_; }

@@ -3,7 +3,11 @@
 #include "daemon/storage/log.h"
 
 #include <fstream>
+#include <sys/resource.h>
+
+#include <csignal>
 #include <future>
+#include <thread>
 
 #include "absl/strings/str_format.h"
 
@@ -139,6 +143,53 @@ TEST(LogTest, DamageInAnOlderSegmentDropsEveryLaterOne) {
   EXPECT_EQ(r.records.size(), 1u);
   EXPECT_EQ(r.scan.dropped_bytes, 5 + kRecordHeaderBytes + 1);
   EXPECT_EQ(ListNumbered(dir.path(), "log-", ".wal")->size(), 2u);  // the third is gone
+}
+
+// A file size limit stands in for a full disk: writes fail with EFBIG.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    previous_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved_;
+    limited.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &limited);
+  }
+  ~FileSizeLimit() { Lift(); }
+  void Lift() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, previous_handler_);
+  }
+
+ private:
+  rlimit saved_;
+  void (*previous_handler_)(int);
+};
+
+TEST(LogTest, FailedWritesAreReportedRetriedAndRecoveredFrom) {
+  TempDir dir;
+  auto writer = LogWriter::Open(dir.path(), 0, {});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_EQ((*writer)->Append(RecordType::kBatch, std::string(100, 'a')), 1u);
+  ASSERT_TRUE((*writer)->Sync().ok());
+  {
+    FileSizeLimit limit(200);  // the segment holds 117 bytes; the next record does not fit
+    (*writer)->Append(RecordType::kBatch, std::string(100, 'b'));
+    std::promise<absl::Status> durable;
+    (*writer)->WhenDurable(2, [&](const absl::Status& s) { durable.set_value(s); });
+    const absl::Status failed = durable.get_future().get();
+    EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted) << failed;
+    EXPECT_EQ((*writer)->status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(*FileSize(OnlySegment(dir.path())), kRecordHeaderBytes + 100);  // the partial write was cut
+  }
+  // The writer retries the failed group every second and recovers.
+  for (int i = 0; i < 30 && !(*writer)->status().ok(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE((*writer)->status().ok());
+  EXPECT_TRUE((*writer)->Sync().ok());
+  writer->reset();
+  const Read r = ReadAll(dir.path());
+  EXPECT_EQ(r.records, (std::vector<std::pair<uint64_t, std::string>>{{1, std::string(100, 'a')},
+                                                                       {2, std::string(100, 'b')}}));
 }
 
 TEST(FilesTest, FullDiskIsResourceExhaustedAndNamesThePath) {
