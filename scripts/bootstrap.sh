@@ -9,7 +9,7 @@ PACKAGES=(
   prometheus-cpp-dev civetweb libcivetweb-dev
   libspdlog-dev libfmt-dev libboost-dev libboost-system-dev libyaml-cpp-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  tzdata curl prometheus
+  tzdata curl prometheus prometheus-alertmanager util-linux
 )
 
 missing=()
