@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/files.h"
 
@@ -17,15 +18,6 @@ constexpr absl::string_view kSuffix = ".dat";
 constexpr size_t kHeaderBytes = 16;  // crc, length, sequence
 constexpr uint64_t kSegmentBytes = 8 << 20;
 
-void PutFixed(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t GetFixed(absl::string_view in, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
-  return v;
-}
 
 // Tags then the batch: count (8) | tags (8 each) for events, then records.
 std::string EncodeBody(const SpooledBatch& batch) {

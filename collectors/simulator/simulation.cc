@@ -47,6 +47,17 @@ absl::StatusOr<SimulatorConfig> LoadSimulatorConfig(const std::string& path) {
         if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ".", key, ": ", d.status().message()));
         *slot = *d;
       }
+      if (const YAML::Node staffing = q["staffing"]) {
+        for (size_t k = 0; k < staffing.size(); ++k) {
+          const std::string at = absl::StrCat(where, ".staffing[", k, "]");
+          absl::StatusOr<absl::Duration> after = ParseHumanDuration(staffing[k]["after"].as<std::string>(""));
+          const int agents = staffing[k]["agents"].as<int>(-1);
+          if (!after.ok() || agents < 0) {
+            return absl::InvalidArgumentError(absl::StrCat(at, ": needs after (a duration) and agents (0 or more)"));
+          }
+          m.staffing.push_back({*after, agents});
+        }
+      }
       if (m.arrivals_per_hour <= 0 || m.agents < 0 || m.handle <= absl::ZeroDuration()) {
         return absl::InvalidArgumentError(
             absl::StrCat(where, ": arrivals_per_hour and handle must be positive, agents at least 0"));
@@ -70,6 +81,9 @@ Simulation::Simulation(SimulatorConfig config, absl::Time start, uint64_t seed)
     q.free_agents = q.staffed = q.model.agents;
     queues_.push_back(std::move(q));
     Schedule(start + Exponential(absl::Hours(1) / queues_[i].model.arrivals_per_hour), Step::kArrival, i, 0);
+    for (const StaffingChange& change : queues_[i].model.staffing) {
+      Schedule(start + change.after, Step::kStaffing, i, static_cast<uint64_t>(change.agents));
+    }
   }
 }
 
@@ -151,6 +165,11 @@ void Simulation::Process(const Pending& p, const Emit& emit) {
       customers_.erase(it);  // its id stays in q.waiting and is skipped there
       break;
     }
+    case Step::kStaffing:
+      SetAgents(p.queue, static_cast<int>(p.customer));
+      for (const auto& [queue, customer] : pending_answers_) Answer(queue, customer, emit);
+      pending_answers_.clear();
+      break;
     case Step::kTalkEnd:
       emit(MakeEvent(v1::HANDLE_ENDED, p.queue, p.customer));
       Schedule(now_ + customers_[p.customer].handle * 0.1, Step::kWrapEnd, p.queue, p.customer);

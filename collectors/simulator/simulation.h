@@ -20,6 +20,12 @@
 
 namespace slamon::collectors {
 
+// From `after` (since the simulation's start) on, `agents` are staffed.
+struct StaffingChange {
+  absl::Duration after;
+  int agents = 0;
+};
+
 struct QueueModel {
   std::string queue;
   std::string channel;
@@ -31,6 +37,8 @@ struct QueueModel {
   absl::Duration patience = absl::ZeroDuration();
   double first_contact_resolution = 0.7;
   double survey = 0.2;
+  // A schedule: e.g. one agent for the first 10 minutes, then twenty.
+  std::vector<StaffingChange> staffing;
 };
 
 struct SimulatorConfig {
@@ -55,7 +63,8 @@ class Simulation {
   absl::Time now() const { return now_; }
 
  private:
-  enum class Step : uint8_t { kArrival, kAbandon, kTalkEnd, kWrapEnd };
+  // kStaffing carries the new headcount in Pending::customer.
+  enum class Step : uint8_t { kArrival, kAbandon, kTalkEnd, kWrapEnd, kStaffing };
   struct Pending {
     absl::Time at;
     uint64_t order;  // ties in time keep the order they were scheduled in

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "common/coding.h"
 
 namespace slamon::engine {
 namespace {
@@ -14,9 +15,7 @@ constexpr int64_t kFutureSentinel = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
-void StateWriter::U64(uint64_t v) {
-  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>(v >> (8 * i)));
-}
+void StateWriter::U64(uint64_t v) { PutFixed(out_, v, 8); }
 
 void StateWriter::Varint(uint64_t v) {
   while (v >= 0x80) {
@@ -70,10 +69,7 @@ bool StateReader::Bool() {
 
 uint64_t StateReader::U64() {
   absl::string_view b;
-  if (!Take(8, &b)) return 0;
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
-  return v;
+  return Take(8, &b) ? GetFixed(b, 8) : 0;
 }
 
 uint64_t StateReader::Varint() {

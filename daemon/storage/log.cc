@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/check.h"
+#include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/files.h"
 
@@ -20,16 +21,6 @@ constexpr absl::string_view kSegmentSuffix = ".wal";
 
 std::string SegmentName(uint64_t first_seq) {
   return absl::StrFormat("%s%020d%s", kSegmentPrefix, first_seq, kSegmentSuffix);
-}
-
-void PutFixed(std::string& out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint64_t GetFixed(absl::string_view in, int bytes) {
-  uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
-  return v;
 }
 
 }  // namespace

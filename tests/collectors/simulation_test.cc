@@ -124,5 +124,30 @@ TEST(SimulationTest, EveryContactEndsConsistently) {
   EXPECT_GT(closed, 1000);
 }
 
+TEST(SimulationTest, StaffingScheduleTakesEffectAtItsTime) {
+  // No agent for the first 10 minutes, then ten: nobody is answered before
+  // 10:00; at 10:00 the new agents take the longest-waiting customers at once.
+  SimulatorConfig config;
+  QueueModel q;
+  q.queue = "support";
+  q.channel = "phone";
+  q.arrivals_per_hour = 120;
+  q.agents = 0;
+  q.staffing = {{absl::Minutes(10), 10}};
+  config.queues = {q};
+  const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
+  Simulation sim(config, start, 11);
+  int arrived_before = 0, answered_before = 0, answered_at_change = 0;
+  sim.RunUntil(start + absl::Minutes(20), [&](v1::ContactEvent e) {
+    const absl::Time t = ToTime(e.occurred_at());
+    if (e.kind() == v1::ARRIVED && t < start + absl::Minutes(10)) ++arrived_before;
+    if (e.kind() == v1::ANSWERED && t < start + absl::Minutes(10)) ++answered_before;
+    if (e.kind() == v1::ANSWERED && t == start + absl::Minutes(10)) ++answered_at_change;
+  });
+  EXPECT_EQ(answered_before, 0);
+  EXPECT_GT(arrived_before, 5);  // 20 expected at 120/h
+  EXPECT_EQ(answered_at_change, std::min(arrived_before, 10));
+}
+
 }  // namespace
 }  // namespace slamon::collectors

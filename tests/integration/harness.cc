@@ -24,7 +24,6 @@
 extern char** environ;
 
 namespace slamon::testing {
-namespace {
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -32,6 +31,8 @@ std::string ReadFile(const std::string& path) {
   s << in.rdbuf();
   return s.str();
 }
+
+namespace {
 
 std::string JsonField(const std::string& json, const std::string& key) {
   const std::string needle = absl::StrCat("\"", key, "\": \"");

@@ -20,6 +20,8 @@ namespace slamon::testing {
 // Paths into the build and the source tree (fixed when the tests are built).
 std::string BinaryPath(const std::string& relative);  // e.g. "daemon/slamond"
 std::string SourcePath(const std::string& relative);
+// The whole file, or "" if it cannot be read.
+std::string ReadFile(const std::string& path);
 
 
 // A child process; killed (SIGKILL) at destruction if still running.

@@ -1,0 +1,227 @@
+// End to end, with the real tools: slamond fed by the simulator with an
+// unstaffed queue, a real Prometheus scraping it with the shipped rules, a real
+// Alertmanager with the shipped routing, and a webhook receiver here. The
+// breach pages with the right labels, and resolves once agents arrive. Every
+// expression of every shipped rule file is also run against that Prometheus.
+//
+// It takes about eight minutes of real time (the page waits `for: 2m`, and the
+// 5-minute burn window must recover), so it runs once, in the release stage.
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <optional>
+#include <utility>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+#include "yaml-cpp/yaml.h"
+
+namespace slamon {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Daemon;
+using testing::Process;
+using testing::TempDir;
+
+// Collects the bodies Alertmanager posts; answers 200 to each.
+class WebhookReceiver {
+ public:
+  explicit WebhookReceiver(int port)
+      : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)}) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~WebhookReceiver() {
+    stopping_ = true;
+    // A blocking accept() does not return when the socket is closed from
+    // another thread: connect once to wake it.
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket wake(io_);
+    wake.connect(acceptor_.local_endpoint(ec), ec);
+    thread_.join();
+  }
+  std::vector<std::string> bodies() const {
+    std::lock_guard lock(mu_);
+    return bodies_;
+  }
+  // Waits until some body contains every one of `parts`.
+  std::optional<std::string> WaitFor(const std::vector<std::string>& parts, absl::Duration timeout) const {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      for (const std::string& body : bodies()) {
+        if (std::all_of(parts.begin(), parts.end(), [&](const std::string& p) { return absl::StrContains(body, p); })) {
+          return body;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return std::nullopt;
+  }
+
+ private:
+  void Serve() {
+    while (!stopping_) {
+      boost::asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) continue;
+      std::string request;
+      // Headers, then Content-Length bytes of body.
+      size_t header_end = std::string::npos;
+      while ((header_end = request.find("\r\n\r\n")) == std::string::npos && !ec) {
+        char buf[4096];
+        const size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+        request.append(buf, n);
+      }
+      if (ec) continue;
+      size_t length = 0;
+      const size_t cl = request.find("Content-Length: ");
+      if (cl != std::string::npos) length = std::stoul(request.substr(cl + 16));
+      while (request.size() < header_end + 4 + length && !ec) {
+        char buf[4096];
+        const size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+        request.append(buf, n);
+      }
+      {
+        std::lock_guard lock(mu_);
+        bodies_.push_back(request.substr(header_end + 4));
+      }
+      const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      boost::asio::write(socket, boost::asio::buffer(response), ec);
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mu_;
+  std::vector<std::string> bodies_;
+  std::thread thread_;
+};
+
+std::string UrlEncode(absl::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += absl::StrCat("%", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  return out;
+}
+
+constexpr char kDaemonConfig[] = R"(
+policies:
+  - name: phone
+    match: { channel: phone }
+    objectives: { answer: { threshold: 10s, goal: 0.8, formula: abandons_in } }
+)";
+
+// One call every 2 s and nobody to answer for four minutes: callers give up
+// after 20 s on average, every one a miss. Then 60 agents answer everyone.
+constexpr char kSimulatorConfig[] = R"(
+source: e2e
+queues:
+  - queue: support
+    channel: phone
+    arrivals_per_hour: 1800
+    agents: 0
+    handle: 20s
+    patience: 20s
+    survey: 0
+    staffing: [{ after: 4m, agents: 60 }]
+)";
+
+TEST(AlertingTest, UnstaffedQueuePagesThroughAlertmanagerAndResolvesWhenStaffed) {
+  TempDir dir;
+  const int prometheus_port = testing::FreePort();
+  const int alertmanager_port = testing::FreePort();
+  const int webhook_port = testing::FreePort();
+  WebhookReceiver receiver(webhook_port);
+  Daemon daemon(kDaemonConfig);
+  ASSERT_FALSE(daemon.metrics_address().empty());
+
+  // The shipped routing, with its webhooks pointed here.
+  std::string routing = testing::ReadFile(testing::SourcePath("deploy/alertmanager/alertmanager.yml"));
+  routing = absl::StrReplaceAll(routing, {{"http://127.0.0.1:9095", absl::StrCat("http://127.0.0.1:", webhook_port)}});
+  const std::string alertmanager_address = absl::StrCat("127.0.0.1:", alertmanager_port);
+  Process alertmanager({"prometheus-alertmanager", "--config.file=" + dir.Write("alertmanager.yml", routing),
+                        "--storage.path=" + dir.path() + "/am", "--web.listen-address=" + alertmanager_address,
+                        "--cluster.listen-address="},
+                       dir.path() + "/alertmanager.log");
+
+  // The shipped rules; scrape and evaluation every 5 s to keep the test short.
+  const std::string rules = testing::SourcePath("deploy/prometheus/rules");
+  const std::string prometheus_config = absl::StrCat(R"(
+global: { scrape_interval: 5s, evaluation_interval: 5s }
+rule_files: [")", rules, R"(/slamon-recording.yml", ")", rules, R"(/slamon-alerts.yml"]
+scrape_configs:
+  - job_name: slamon
+    static_configs: [{ targets: [")", daemon.metrics_address(), R"("] }]
+alerting:
+  alertmanagers: [{ static_configs: [{ targets: [")", alertmanager_address, R"("] }] }]
+)");
+  const std::string prometheus_address = absl::StrCat("127.0.0.1:", prometheus_port);
+  Process prometheus({"prometheus", "--config.file=" + dir.Write("prometheus.yml", prometheus_config),
+                      "--storage.tsdb.path=" + dir.path() + "/tsdb", "--web.listen-address=" + prometheus_address},
+                     dir.path() + "/prometheus.log");
+
+  Process simulator({testing::BinaryPath("collectors/simulator/slamon-simulator"), "--daemon", daemon.grpc_address(),
+                     "--config", dir.Write("simulator.yaml", kSimulatorConfig), "--speed", "1", "--duration", "12m",
+                     "--seed", "5"},
+                    dir.path() + "/simulator.log");
+
+  const std::optional<std::string> page = receiver.WaitFor(
+      {R"("status":"firing")", R"("alertname":"SlamonAnswerBudgetBurningFast")"}, absl::Minutes(6));
+  ASSERT_TRUE(page.has_value()) << "no page; prometheus alerts: "
+                                << testing::HttpGet(prometheus_address, "/api/v1/alerts");
+  EXPECT_THAT(*page, HasSubstr(R"("receiver":"on-call")"));
+  EXPECT_THAT(*page, HasSubstr(R"("queue":"support")"));
+  EXPECT_THAT(*page, HasSubstr(R"("channel":"phone")"));
+  EXPECT_THAT(*page, HasSubstr(R"("policy":"phone")"));
+  EXPECT_THAT(*page, HasSubstr(R"("severity":"page")"));
+  EXPECT_THAT(*page, HasSubstr(R"("formula":"abandons_in")"));
+  EXPECT_THAT(*page, HasSubstr("docs/runbooks.md#slamonanswerbudgetburningfast"));
+
+  const std::optional<std::string> resolved = receiver.WaitFor(
+      {R"("status":"resolved")", R"("alertname":"SlamonAnswerBudgetBurningFast")", R"("queue":"support")"},
+      absl::Minutes(7));
+  EXPECT_TRUE(resolved.has_value()) << "the page did not resolve; prometheus alerts: "
+                                    << testing::HttpGet(prometheus_address, "/api/v1/alerts");
+  // Every expression of every shipped rule file runs against this
+  // Prometheus; recording rules return data (now that there are answers as
+  // well as abandons, every formula has a denominator).
+  for (const char* file : {"slamon-recording.yml", "slamon-alerts.yml"}) {
+    const YAML::Node doc = YAML::LoadFile(absl::StrCat(rules, "/", file));
+    for (const YAML::Node& group : doc["groups"]) {
+      for (const YAML::Node& rule : group["rules"]) {
+        const std::string expr = rule["expr"].as<std::string>();
+        const std::string result =
+            testing::HttpGet(prometheus_address, "/api/v1/query?query=" + UrlEncode(expr));
+        EXPECT_THAT(result, HasSubstr(R"("status":"success")")) << file << ": " << expr;
+        if (rule["record"]) {
+          EXPECT_THAT(result, HasSubstr(R"("result":[{)")) << file << ": " << rule["record"].as<std::string>();
+        }
+      }
+    }
+  }
+
+  simulator.Signal(SIGTERM);
+  prometheus.Signal(SIGTERM);
+  alertmanager.Signal(SIGTERM);
+  simulator.Wait(10);
+  prometheus.Wait(20);
+  alertmanager.Wait(20);
+}
+
+}  // namespace
+}  // namespace slamon
