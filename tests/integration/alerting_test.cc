@@ -119,6 +119,24 @@ std::string UrlEncode(absl::string_view s) {
   return out;
 }
 
+// Every "expr" string of a dashboard file, unescaped, with Grafana's
+// variables replaced by what "All" and a 1-minute rate interval mean.
+std::vector<std::string> DashboardExpressions(const std::string& json) {
+  std::vector<std::string> out;
+  const std::string key = "\"expr\": \"";
+  for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at)) {
+    std::string expr;
+    size_t i = at + key.size();
+    for (; i < json.size() && json[i] != '"'; ++i) {
+      if (json[i] == '\\' && i + 1 < json.size()) ++i;  // \" and \\ in JSON
+      expr.push_back(json[i]);
+    }
+    at = i;
+    out.push_back(absl::StrReplaceAll(expr, {{"$queue", ".*"}, {"$channel", ".*"}, {"$__rate_interval", "1m"}}));
+  }
+  return out;
+}
+
 constexpr char kDaemonConfig[] = R"(
 policies:
   - name: phone
@@ -137,7 +155,7 @@ queues:
     agents: 0
     handle: 20s
     patience: 20s
-    survey: 0
+    survey: 0.3
     staffing: [{ after: 4m, agents: 60 }]
 )";
 
@@ -214,6 +232,21 @@ alerting:
       }
     }
   }
+
+  // Every query of every shipped dashboard: panels return data; the breach
+  // annotation (ALERTS, empty once resolved) must run.
+  int dashboard_queries = 0;
+  for (const char* file : {"slamon-wallboard.json", "slamon-queue-detail.json", "slamon-health.json"}) {
+    for (const std::string& expr : DashboardExpressions(testing::ReadFile(testing::SourcePath("dashboards/") + file))) {
+      ++dashboard_queries;
+      const std::string result = testing::HttpGet(prometheus_address, "/api/v1/query?query=" + UrlEncode(expr));
+      EXPECT_THAT(result, HasSubstr(R"("status":"success")")) << file << ": " << expr;
+      if (!absl::StrContains(expr, "ALERTS{")) {
+        EXPECT_THAT(result, HasSubstr(R"("result":[{)")) << file << ": " << expr;
+      }
+    }
+  }
+  EXPECT_GE(dashboard_queries, 30);
 
   simulator.Signal(SIGTERM);
   prometheus.Signal(SIGTERM);
