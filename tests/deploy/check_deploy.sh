@@ -18,6 +18,10 @@ for alert in $alerts; do
   grep -qi "^## $alert\$" "$deploy/../docs/runbooks.md" || { echo "no runbook section for $alert" >&2; exit 1; }
 done
 
+# The Kubernetes PrometheusRule is generated from the same rule files.
+diff -u "$deploy/kubernetes/prometheusrule.yaml" <("$deploy/kubernetes/generate-prometheusrule.sh") \
+  || { echo "deploy/kubernetes/prometheusrule.yaml is out of date: run generate-prometheusrule.sh" >&2; exit 1; }
+
 route() {
   amtool config routes test --config.file="$deploy/alertmanager/alertmanager.yml" "$@"
 }
