@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -127,10 +129,13 @@ absl::Status Spool::Append(const SpooledBatch& batch) {
 }
 
 absl::StatusOr<SpooledBatch> Spool::Read(uint64_t sequence) const {
-  if (entries_.empty() || sequence < entries_.front().sequence || sequence > last_) {
+  // By search, not by offset: a damaged record cut at open leaves a hole.
+  const auto it = std::lower_bound(entries_.begin(), entries_.end(), sequence,
+                                   [](const Entry& e, uint64_t s) { return e.sequence < s; });
+  if (it == entries_.end() || it->sequence != sequence) {
     return absl::NotFoundError(absl::StrCat("batch ", sequence, " is not in the spool"));
   }
-  const Entry& e = entries_[sequence - entries_.front().sequence];
+  const Entry& e = *it;
   const std::string& path = segments_[e.segment - dropped_segments_].path;
   ScopedFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", path);
