@@ -110,6 +110,11 @@ absl::Status SyncFile(int fd, absl::string_view path) {
   return absl::OkStatus();
 }
 
+void CutBack(int fd, uint64_t size) {
+  (void)ftruncate(fd, static_cast<off_t>(size));
+  (void)lseek(fd, static_cast<off_t>(size), SEEK_SET);
+}
+
 absl::Status SyncDir(const std::string& dir) {
   ScopedFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "cannot open", dir);

@@ -55,6 +55,9 @@ absl::StatusOr<int> CreateFile(const std::string& path);
 // `path` names the file in errors.
 absl::Status WriteAll(int fd, absl::string_view data, absl::string_view path);
 absl::Status SyncFile(int fd, absl::string_view path);
+// After a failed append: cuts the file back to `size` and moves the offset
+// there, so that a retry does not follow a partial write. Best effort.
+void CutBack(int fd, uint64_t size);
 // Makes renames and new names in `dir` durable.
 absl::Status SyncDir(const std::string& dir);
 // Takes an exclusive lock on `dir` (a LOCK file in it) for as long as the

@@ -9,15 +9,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/coding.h"
-#include "common/crc32c.h"
 #include "common/files.h"
+#include "common/framing.h"
 
 namespace slamon::collectors {
 namespace {
 
 constexpr absl::string_view kPrefix = "spool-";
 constexpr absl::string_view kSuffix = ".dat";
-constexpr size_t kHeaderBytes = 16;  // crc, length, sequence
+constexpr uint8_t kBatchRecord = 1;  // the frame type of a spooled batch
 constexpr uint64_t kSegmentBytes = 8 << 20;
 
 
@@ -63,21 +63,15 @@ absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir, uint6
     SLAMON_ASSIGN_OR_RETURN(const std::string data, ReadWholeFile(path));
     spool->segments_.push_back({f.number, path});
     uint64_t offset = 0;
-    while (offset + kHeaderBytes <= data.size()) {
-      const absl::string_view rest = absl::string_view(data).substr(offset);
-      const uint64_t length = GetFixed(rest.substr(4), 4);
-      if (rest.size() < kHeaderBytes + length ||
-          Crc32c(rest.substr(4, kHeaderBytes - 4 + length)) != static_cast<uint32_t>(GetFixed(rest, 4))) {
-        break;
+    Frame frame;
+    while (offset < data.size() && ReadFrame(absl::string_view(data).substr(offset), &frame) == FrameResult::kOk) {
+      if (frame.sequence > spool->acked_) {
+        spool->entries_.push_back({frame.sequence, spool->segments_.size() - 1, offset,
+                                   static_cast<uint32_t>(frame.size)});
+        spool->bytes_ += frame.size;
       }
-      const uint64_t sequence = GetFixed(rest.substr(8), 8);
-      if (sequence > spool->acked_) {
-        spool->entries_.push_back({sequence, spool->segments_.size() - 1, offset,
-                                   static_cast<uint32_t>(kHeaderBytes + length)});
-        spool->bytes_ += kHeaderBytes + length;
-      }
-      spool->last_ = std::max(spool->last_, sequence);
-      offset += kHeaderBytes + length;
+      spool->last_ = std::max(spool->last_, frame.sequence);
+      offset += frame.size;
     }
     if (offset < data.size()) SLAMON_RETURN_IF_ERROR(TruncateFile(path, offset));  // a torn tail
   }
@@ -108,16 +102,10 @@ absl::Status Spool::StartSegment(uint64_t first) {
 absl::Status Spool::Append(const SpooledBatch& batch) {
   const uint64_t sequence = last_ + 1;
   if (fd_ < 0 || segment_size_ >= kSegmentBytes) SLAMON_RETURN_IF_ERROR(StartSegment(sequence));
-  const std::string body = EncodeBody(batch);
-  std::string record(4, '\0');
-  PutFixed(record, body.size(), 4);
-  PutFixed(record, sequence, 8);
-  record += body;
-  const uint32_t crc = Crc32c(absl::string_view(record).substr(4));
-  for (int i = 0; i < 4; ++i) record[static_cast<size_t>(i)] = static_cast<char>(crc >> (8 * i));
+  std::string record;
+  AppendFrame(record, sequence, kBatchRecord, EncodeBody(batch));
   if (absl::Status s = WriteAll(fd_, record, segments_.back().path); !s.ok()) {
-    (void)ftruncate(fd_, static_cast<off_t>(segment_size_));
-    (void)lseek(fd_, static_cast<off_t>(segment_size_), SEEK_SET);
+    CutBack(fd_, segment_size_);
     return s;
   }
   entries_.push_back({sequence, dropped_segments_ + segments_.size() - 1, segment_size_,
@@ -143,10 +131,11 @@ absl::StatusOr<SpooledBatch> Spool::Read(uint64_t sequence) const {
   if (pread(fd.get(), record.data(), record.size(), static_cast<off_t>(e.offset)) != static_cast<ssize_t>(e.length)) {
     return ErrnoStatus(errno, "cannot read", path);
   }
-  if (Crc32c(absl::string_view(record).substr(4)) != static_cast<uint32_t>(GetFixed(record, 4))) {
+  Frame frame;
+  if (ReadFrame(record, &frame) != FrameResult::kOk || frame.sequence != sequence) {
     return absl::DataLossError(absl::StrCat(path, ": batch ", sequence, " fails its checksum"));
   }
-  return DecodeBody(absl::string_view(record).substr(kHeaderBytes));
+  return DecodeBody(frame.payload);
 }
 
 absl::Status Spool::Ack(uint64_t sequence) {

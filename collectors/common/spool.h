@@ -4,8 +4,9 @@
 // collector restart, and are sent later in order; the daemon counts any
 // batch sent twice once.
 //
-// In the directory: spool-<first batch>.dat segments of records
-//   crc32c (4) | length (4) | batch sequence (8) | tags | EventBatch
+// In the directory: spool-<first batch>.dat segments of checksummed frames
+// (common/framing.h) numbered by batch sequence, each holding
+//   item tags | EventBatch
 // and `acked`, the highest acknowledged batch sequence (rewritten at most
 // every 200 ms and at close; if it is stale after a crash, acknowledged
 // batches are sent again and the daemon counts them as duplicates).

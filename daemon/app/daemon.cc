@@ -232,10 +232,11 @@ void Daemon::State::ScheduleTick() {
     const absl::Time now = absl::Now();
     if (journal != nullptr) {
       journal->MaybeSnapshot(now);
-      if (const absl::Status s = journal->stats().last_snapshot_error; !s.ok() && s != last_snapshot_error) {
-        spdlog::error("snapshot failed (the log keeps everything meanwhile): {}", s.message());
+      const absl::Status snapshot_error = journal->stats().last_snapshot_error;
+      if (!snapshot_error.ok() && snapshot_error != last_snapshot_error) {
+        spdlog::error("snapshot failed (the log keeps everything meanwhile): {}", snapshot_error.message());
       }
-      last_snapshot_error = journal->stats().last_snapshot_error;
+      last_snapshot_error = snapshot_error;
       if (const absl::Status w = journal->writable(); w.ok() != storage_writable) {
         storage_writable = w.ok();
         if (w.ok()) {

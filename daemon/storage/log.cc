@@ -9,8 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/check.h"
-#include "common/coding.h"
-#include "common/crc32c.h"
+#include "common/framing.h"
 #include "common/files.h"
 
 namespace slamon::storage {
@@ -21,6 +20,17 @@ constexpr absl::string_view kSegmentSuffix = ".wal";
 
 std::string SegmentName(uint64_t first_seq) {
   return absl::StrFormat("%s%020d%s", kSegmentPrefix, first_seq, kSegmentSuffix);
+}
+
+const char* DamageName(FrameResult read) {
+  switch (read) {
+    case FrameResult::kTornHeader: return "torn record header";
+    case FrameResult::kTorn: return "torn record";
+    case FrameResult::kChecksum: return "checksum mismatch";
+    case FrameResult::kOk: break;
+  }
+  SLAMON_CHECK(false && "not damage");
+  return "";
 }
 
 }  // namespace
@@ -42,36 +52,24 @@ absl::StatusOr<LogScan> ReadLog(
                             expected);
     }
     while (damage.empty() && offset < data.size()) {
-      const absl::string_view rest = absl::string_view(data).substr(offset);
-      if (rest.size() < kRecordHeaderBytes) {
-        damage = absl::StrCat("torn record header at byte ", offset, " of ", segments[s].name);
+      Frame frame;
+      if (const FrameResult read = ReadFrame(absl::string_view(data).substr(offset), &frame);
+          read != FrameResult::kOk) {
+        damage = absl::StrCat(DamageName(read), " at byte ", offset, " of ", segments[s].name);
         break;
       }
-      const uint32_t crc = static_cast<uint32_t>(GetFixed(rest, 4));
-      const uint64_t length = GetFixed(rest.substr(4), 4);
-      if (rest.size() - kRecordHeaderBytes < length) {
-        damage = absl::StrCat("torn record at byte ", offset, " of ", segments[s].name);
+      if (frame.sequence != expected || frame.type < 1 || frame.type > 3) {
+        damage = absl::StrCat("record ", frame.sequence, " of type ", frame.type, " where record ", expected,
+                              " was expected, at byte ", offset, " of ", segments[s].name);
         break;
       }
-      if (Crc32c(rest.substr(4, kRecordHeaderBytes - 4 + length)) != crc) {
-        damage = absl::StrCat("checksum mismatch at byte ", offset, " of ", segments[s].name);
-        break;
-      }
-      const uint64_t seq = GetFixed(rest.substr(8), 8);
-      const uint8_t type = static_cast<uint8_t>(rest[16]);
-      if (seq != expected || type < 1 || type > 3) {
-        damage = absl::StrCat("record ", seq, " of type ", type, " where record ", expected, " was expected, at byte ",
-                              offset, " of ", segments[s].name);
-        break;
-      }
-      if (seq > after) {
-        SLAMON_RETURN_IF_ERROR(
-            record(seq, static_cast<RecordType>(type), rest.substr(kRecordHeaderBytes, length)));
+      if (frame.sequence > after) {
+        SLAMON_RETURN_IF_ERROR(record(frame.sequence, static_cast<RecordType>(frame.type), frame.payload));
         scan.records += 1;
       }
-      scan.last_seq = seq;
-      expected = seq + 1;
-      offset += kRecordHeaderBytes + length;
+      scan.last_seq = frame.sequence;
+      expected = frame.sequence + 1;
+      offset += frame.size;
     }
     if (damage.empty()) continue;
     // Cut here: this segment at the last good record, every later one whole.
@@ -123,22 +121,10 @@ LogWriter::~LogWriter() {
 }
 
 uint64_t LogWriter::Append(RecordType type, absl::string_view head, absl::string_view body) {
-  const size_t size = head.size() + body.size();
-  SLAMON_CHECK(size < (uint64_t{1} << 32));
-  std::string framed;
-  framed.reserve(kRecordHeaderBytes + size);
-  framed.resize(4);  // the checksum, filled below
-  PutFixed(framed, size, 4);
   std::lock_guard lock(mu_);
   const uint64_t seq = ++appended_;
-  PutFixed(framed, seq, 8);
-  framed.push_back(static_cast<char>(type));
-  framed.append(head.data(), head.size());
-  framed.append(body.data(), body.size());
-  const uint32_t crc = Crc32c(absl::string_view(framed).substr(4));
-  for (int i = 0; i < 4; ++i) framed[static_cast<size_t>(i)] = static_cast<char>(crc >> (8 * i));
   if (pending_.empty()) pending_first_ = seq;
-  pending_ += framed;
+  AppendFrame(pending_, seq, static_cast<uint8_t>(type), head, body);
   wake_.notify_one();
   return seq;
 }
@@ -216,8 +202,7 @@ absl::Status LogWriter::Commit(const std::string& group, uint64_t first_seq) {
   if (!s.ok()) {
     // Cut what a partial write left (after a failed fsync the kernel may have
     // dropped the pages), so that the retry writes the whole group again.
-    (void)ftruncate(fd_, static_cast<off_t>(segment_size_));
-    (void)lseek(fd_, static_cast<off_t>(segment_size_), SEEK_SET);
+    CutBack(fd_, segment_size_);
     return s;
   }
   segment_size_ += group.size();

@@ -1,9 +1,6 @@
 // The write-ahead log: numbered records in segment files
-// (log-<first sequence number>.wal), each framed as
-//
-//   crc32c (4) | payload length (4) | sequence number (8) | type (1) | payload
-//
-// with the checksum over everything after it. A writer thread commits
+// (log-<first sequence number>.wal), each a checksummed frame
+// (common/framing.h) whose type is a RecordType. A writer thread commits
 // appended records in groups: one write and one fdatasync for whatever
 // accumulated while the previous group was being synced, so that many
 // concurrent batches share each fsync.
@@ -29,7 +26,6 @@ namespace slamon::storage {
 
 enum class RecordType : uint8_t { kBatch = 1, kTick = 2, kPolicies = 3 };
 
-inline constexpr size_t kRecordHeaderBytes = 17;
 
 // What reading the log found.
 struct LogScan {

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 
 #include "common/files.h"
+#include "common/framing.h"
 #include "gtest/gtest.h"
 #include "tests/temp_dir.h"
 
@@ -72,7 +73,7 @@ TEST(LogTest, TornTailIsCutAndTheLogContinuesAfterTheLastGoodRecord) {
   WriteRecords(dir.path(), 0, {"a", "b", "c"});
   const std::string segment = OnlySegment(dir.path());
   const uint64_t good_size = *FileSize(segment);
-  EXPECT_EQ(good_size, 3 * (kRecordHeaderBytes + 1));
+  EXPECT_EQ(good_size, 3 * (kFrameHeaderBytes + 1));
   std::ofstream(segment, std::ios::app) << std::string(10, '\x7f');  // half a header
 
   Read r = ReadAll(dir.path());
@@ -93,8 +94,8 @@ TEST(LogTest, FlippedByteCutsTheLogAtTheRecordItDamaged) {
   WriteRecords(dir.path(), 0, {"first", "second", "third"});
   const std::string segment = OnlySegment(dir.path());
   std::string data = *ReadWholeFile(segment);
-  const size_t second = kRecordHeaderBytes + 5;
-  data[second + kRecordHeaderBytes + 2] ^= 0x01;  // inside "second"
+  const size_t second = kFrameHeaderBytes + 5;
+  data[second + kFrameHeaderBytes + 2] ^= 0x01;  // inside "second"
   ASSERT_TRUE(WriteFileAtomically(segment, data).ok());
 
   const Read r = ReadAll(dir.path());
@@ -141,7 +142,7 @@ TEST(LogTest, DamageInAnOlderSegmentDropsEveryLaterOne) {
   ASSERT_TRUE(TruncateFile(second, 5).ok());
   const Read r = ReadAll(dir.path());
   EXPECT_EQ(r.records.size(), 1u);
-  EXPECT_EQ(r.scan.dropped_bytes, 5 + kRecordHeaderBytes + 1);
+  EXPECT_EQ(r.scan.dropped_bytes, 5 + kFrameHeaderBytes + 1);
   EXPECT_EQ(ListNumbered(dir.path(), "log-", ".wal")->size(), 2u);  // the third is gone
 }
 
@@ -180,7 +181,7 @@ TEST(LogTest, FailedWritesAreReportedRetriedAndRecoveredFrom) {
     const absl::Status failed = durable.get_future().get();
     EXPECT_EQ(failed.code(), absl::StatusCode::kResourceExhausted) << failed;
     EXPECT_EQ((*writer)->status().code(), absl::StatusCode::kResourceExhausted);
-    EXPECT_EQ(*FileSize(OnlySegment(dir.path())), kRecordHeaderBytes + 100);  // the partial write was cut
+    EXPECT_EQ(*FileSize(OnlySegment(dir.path())), kFrameHeaderBytes + 100);  // the partial write was cut
   }
   // The writer retries the failed group every second and recovers.
   for (int i = 0; i < 30 && !(*writer)->status().ok(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
