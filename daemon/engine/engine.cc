@@ -21,18 +21,20 @@ HealthSnapshot& HealthSnapshot::operator+=(const HealthSnapshot& other) {
 }
 
 void AddObjectiveBounds(const PolicySet& policies, EngineOptions* options) {
-  std::vector<double>& bounds = options->wait_buckets;
   for (const Policy& p : policies.policies()) {
     for (const Objective& o : p.objectives) {
-      if (o.kind != ObjectiveKind::kAnswer) continue;
+      std::vector<double>& bounds =
+          o.kind == ObjectiveKind::kAnswer ? options->wait_buckets : options->elapsed_buckets;
       if (o.business_days == 0) bounds.push_back(absl::ToDoubleSeconds(o.threshold));
       if (o.short_abandon > absl::ZeroDuration()) {
         bounds.push_back(absl::ToDoubleSeconds(o.short_abandon));
       }
     }
   }
-  std::sort(bounds.begin(), bounds.end());
-  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  for (std::vector<double>* bounds : {&options->wait_buckets, &options->elapsed_buckets}) {
+    std::sort(bounds->begin(), bounds->end());
+    bounds->erase(std::unique(bounds->begin(), bounds->end()), bounds->end());
+  }
 }
 
 Engine::Engine(EngineOptions options, std::shared_ptr<const PolicySet> policies)
@@ -40,6 +42,7 @@ Engine::Engine(EngineOptions options, std::shared_ptr<const PolicySet> policies)
   SLAMON_CHECK(policies_ != nullptr);
   SLAMON_CHECK(options_.shards > 0);
   SLAMON_CHECK(std::is_sorted(options_.wait_buckets.begin(), options_.wait_buckets.end()));
+  SLAMON_CHECK(std::is_sorted(options_.elapsed_buckets.begin(), options_.elapsed_buckets.end()));
   generations_.push_back(policies_);
   for (int i = 0; i < options_.shards; ++i) {
     slots_.push_back(std::make_unique<Slot>(options_, options_.shards));
@@ -86,10 +89,10 @@ ItemResult Engine::ApplyOne(const Event& event, absl::Time now) {
   return result;
 }
 
-void Engine::Tick(absl::Time now) {
+void Engine::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
   for (auto& slot : slots_) {
     std::lock_guard lock(slot->mu);
-    slot->shard.Tick(now);
+    slot->shard.Tick(now, alerts);
   }
 }
 

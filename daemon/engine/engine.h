@@ -47,11 +47,16 @@ struct EngineOptions {
                                       1800, 3600, 14400, 86400};
   std::vector<double> handle_buckets = {30, 60, 120, 180, 240, 300, 420, 600, 900, 1200, 1800,
                                         3600, 7200};
+  // Elapsed time of completed item objectives, in their basis: 1 min to 2
+  // weeks; configured duration thresholds are added.
+  std::vector<double> elapsed_buckets = {60,    300,    900,    1800,   3600,   7200,   14400,  28800,
+                                         86400, 172800, 259200, 432000, 604800, 1209600};
   WindowOptions windows;
 };
 
 // Adds every answer threshold and short-abandon bound of `policies` to
-// options->wait_buckets (sla-semantics §6) and sorts them.
+// options->wait_buckets (sla-semantics §6), every other objective's duration
+// threshold to options->elapsed_buckets, and sorts them.
 void AddObjectiveBounds(const PolicySet& policies, EngineOptions* options);
 
 class Shard;
@@ -74,9 +79,12 @@ class Engine {
              absl::Time now, std::span<ItemResult> results);
   ItemResult ApplyOne(const Event& event, absl::Time now);
 
-  // Moves windows forward and expires parked events, finished contacts and
-  // old event ids. Call at least every few hundred milliseconds.
-  void Tick(absl::Time now);
+  // Moves windows forward, fires the item deadlines and warning points that
+  // passed more than the reorder allowance ago, and expires parked events,
+  // finished contacts and old event ids. Call at least every few hundred
+  // milliseconds. Warnings and breaches since the last Tick (fired here, or
+  // found when a late completion was applied) are appended to `alerts`.
+  void Tick(absl::Time now, std::vector<ItemAlert>* alerts = nullptr);
 
   // New contacts match the new policies; open ones keep the version they
   // matched at arrival.

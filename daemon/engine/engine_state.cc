@@ -10,7 +10,10 @@ namespace slamon::engine {
 namespace {
 
 constexpr uint64_t kMagic = 0x5453'4e4f'4d41'4c53;  // "SLAMONST", little-endian
-constexpr uint64_t kFormatVersion = 1;
+// 2: item objectives (clocks, item counters, window tallies), the
+// not_paused reason, elapsed-time bounds. Format 1 is still read.
+constexpr uint64_t kFormatVersion = 2;
+constexpr uint64_t kOldestReadableFormat = 1;
 
 void SaveBounds(StateWriter& out, const std::vector<double>& bounds) {
   out.Varint(bounds.size());
@@ -32,6 +35,7 @@ std::string Engine::SaveState() const {
   out.Varint(slots_.size());
   SaveBounds(out, options_.wait_buckets);
   SaveBounds(out, options_.handle_buckets);
+  SaveBounds(out, options_.elapsed_buckets);
 
   std::vector<std::shared_ptr<const PolicySet>> generations;
   std::shared_ptr<const PolicySet> current;
@@ -65,13 +69,17 @@ std::string Engine::SaveState() const {
 absl::Status Engine::LoadState(absl::string_view data, const PolicyDecoder& decode) {
   StateReader in(data);
   if (in.U64() != kMagic) return absl::DataLossError("not slamon engine state (bad magic)");
-  if (const uint64_t v = in.U64(); v != kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat("engine state format ", v, " is not supported (this build reads ",
-                                                      kFormatVersion, ")"));
+  const uint64_t format = in.U64();
+  if (format < kOldestReadableFormat || format > kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat("engine state format ", format,
+                                                      " is not supported (this build reads ", kOldestReadableFormat,
+                                                      " to ", kFormatVersion, ")"));
   }
+  in.set_format(format);
   const size_t shard_count = in.Count(1);
   const std::vector<double> saved_wait = LoadBounds(in);
   const std::vector<double> saved_handle = LoadBounds(in);
+  const std::vector<double> saved_elapsed = format >= 2 ? LoadBounds(in) : options_.elapsed_buckets;
   if (!in.ok()) return in.status();
   if (shard_count == 0 || shard_count > 4096) return absl::DataLossError("shard count out of range");
 
@@ -105,11 +113,13 @@ absl::Status Engine::LoadState(absl::string_view data, const PolicyDecoder& deco
   const uint64_t current_index = in.Varint();
   if (in.ok() && current_index >= generations.size()) return absl::DataLossError("current policy generation out of range");
   std::array<uint64_t, kRejectReasonCount> rejected_at_edge{};
-  for (uint64_t& n : rejected_at_edge) n = in.Varint();
+  const int reasons = format >= 2 ? kRejectReasonCount : kRejectReasonCount - 1;
+  for (int r = 0; r < reasons; ++r) rejected_at_edge[r] = in.Varint();
 
   EngineOptions options = options_;
   options.shards = static_cast<int>(shard_count);
-  const BoundsChange bounds{saved_wait, options.wait_buckets, saved_handle, options.handle_buckets};
+  const BoundsChange bounds{saved_wait,   options.wait_buckets,   saved_handle,
+                            options.handle_buckets, saved_elapsed, options.elapsed_buckets};
   std::vector<std::unique_ptr<Slot>> slots;
   for (size_t s = 0; s < shard_count && in.ok(); ++s) {
     slots.push_back(std::make_unique<Slot>(options_, options.shards));

@@ -36,22 +36,28 @@ std::optional<absl::Duration> WarnPoint::At(absl::Duration threshold) const {
 }
 
 absl::Duration Objective::Elapsed(absl::Time from, absl::Time to) const {
-  if (calendar == nullptr) return to - from;
+  if (calendar == nullptr) return std::max(absl::ZeroDuration(), to - from);
   return calendar->BusinessTimeBetween(from, to);
 }
 
-bool Objective::Met(absl::Time from, absl::Time at) const {
-  SLAMON_CHECK(business_days == 0 || calendar != nullptr);  // the config requires a business basis
-  if (business_days > 0) return at <= calendar->EndOfBusinessDays(from, business_days);
-  return Elapsed(from, at) <= threshold;
+absl::Time Objective::AddElapsed(absl::Time from, absl::Duration amount) const {
+  if (calendar == nullptr) return from + amount;
+  return calendar->AddBusinessTime(from, amount);
 }
+
+absl::Duration Objective::Budget(absl::Time from) const {
+  SLAMON_CHECK(business_days == 0 || calendar != nullptr);  // the config requires a business basis
+  if (business_days == 0) return threshold;
+  const absl::Time due = calendar->EndOfBusinessDays(from, business_days);
+  return due == absl::InfiniteFuture() ? absl::InfiniteDuration() : Elapsed(from, due);
+}
+
+bool Objective::Met(absl::Time from, absl::Time at) const { return Elapsed(from, at) <= Budget(from); }
 
 bool Objective::WarningReached(absl::Time from, absl::Time now) const {
   // For a threshold in business days, a fraction applies to the business time
   // between the start and the deadline.
-  const absl::Duration span =
-      business_days > 0 ? Elapsed(from, calendar->EndOfBusinessDays(from, business_days)) : threshold;
-  const std::optional<absl::Duration> warn_at = warn.At(span);
+  const std::optional<absl::Duration> warn_at = WarnAt(Budget(from));
   return warn_at.has_value() && Elapsed(from, now) >= *warn_at;
 }
 

@@ -25,6 +25,7 @@ enum class ObjectiveKind : uint8_t {
   kCallback,
   kResolution,
 };
+inline constexpr int kObjectiveKindCount = 6;
 absl::string_view ObjectiveKindName(ObjectiveKind kind);
 std::optional<ObjectiveKind> ObjectiveKindFromName(absl::string_view name);
 
@@ -57,10 +58,22 @@ struct Objective {
   WarnPoint warn;
   bool pausable = false;
 
-  // Time elapsed from `from` to `to` in this objective's basis.
+  // Time elapsed from `from` to `to` in this objective's basis; zero if `to`
+  // is not after `from`.
   absl::Duration Elapsed(absl::Time from, absl::Time to) const;
-  // Whether a clock started at `from` and stopped at `at` met the threshold.
+  // The instant at which `amount` of this basis' time has passed since `from`.
+  absl::Time AddElapsed(absl::Time from, absl::Duration amount) const;
+  // The threshold of a clock started at `from`, in this basis: `threshold`,
+  // or for N business days the open time from `from` to the close of the
+  // N-th open day after it.
+  absl::Duration Budget(absl::Time from) const;
+  // Whether a clock started at `from` and stopped at `at` met the threshold:
+  // no more than the budget elapsed. (A business-time item handled after the
+  // close of its due day, before the next opening, is within: no open time
+  // passed.)
   bool Met(absl::Time from, absl::Time at) const;
+  // The elapsed time at which the warning fires for this budget, if any.
+  std::optional<absl::Duration> WarnAt(absl::Duration budget) const { return warn.At(budget); }
   // Whether, at `now`, a clock started at `from` has passed the warning point.
   bool WarningReached(absl::Time from, absl::Time now) const;
   // Same definition; calendars are compared by content.

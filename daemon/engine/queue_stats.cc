@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/check.h"
+#include "daemon/engine/seconds.h"
 
 namespace slamon::engine {
 
@@ -30,6 +31,15 @@ Histogram& Histogram::operator+=(const Histogram& other) {
   return *this;
 }
 
+ItemTotals& ItemTotals::operator+=(const ItemTotals& other) {
+  met += other.met;
+  missed += other.missed;
+  warnings += other.warnings;
+  breaches += other.breaches;
+  elapsed += other.elapsed;
+  return *this;
+}
+
 QueueTotals& QueueTotals::operator+=(const QueueTotals& other) {
   for (int i = 0; i < kVolumeCount; ++i) volume[i] += other.volume[i];
   outcomes += other.outcomes;
@@ -40,6 +50,8 @@ QueueTotals& QueueTotals::operator+=(const QueueTotals& other) {
   surveyed += other.surveyed;
   csat_top_two += other.csat_top_two;
   csat_score_sum += other.csat_score_sum;
+  for (int k = 0; k < kObjectiveKindCount; ++k) items[k] += other.items[k];
+  for (int l = 0; l < kEscalationLevels; ++l) escalations[l] += other.escalations[l];
   return *this;
 }
 
@@ -51,6 +63,15 @@ void QueueStats::RecordAnswer(absl::Time at, AnswerOutcome outcome, absl::Durati
   totals_.outcomes[outcome] += 1;
   rolling_.Add(at, outcome, wait);
   periods_.Add(at, outcome, wait);
+}
+
+void QueueStats::RecordItem(absl::Time at, ObjectiveKind kind, bool met, absl::Duration elapsed,
+                            const std::vector<double>& elapsed_bounds) {
+  ItemTotals& t = totals_.items[static_cast<int>(kind)];
+  (met ? t.met : t.missed) += 1;
+  t.elapsed.Observe(elapsed_bounds, Seconds(elapsed));
+  rolling_.Add(at, WindowEntry::Item(kind, met));
+  periods_.Add(at, WindowEntry::Item(kind, met));
 }
 
 void QueueStats::StopWaiting(absl::Time since) {
@@ -123,6 +144,11 @@ void QueueTotals::Save(StateWriter& out) const {
   out.Varint(surveyed);
   out.Varint(csat_top_two);
   out.Double(csat_score_sum);
+  for (const ItemTotals& t : items) {
+    for (uint64_t n : {t.met, t.missed, t.warnings, t.breaches}) out.Varint(n);
+    SaveHistogram(out, t.elapsed);
+  }
+  for (uint64_t n : escalations) out.Varint(n);
 }
 
 void QueueTotals::Load(StateReader& in, const BoundsChange& bounds) {
@@ -135,6 +161,12 @@ void QueueTotals::Load(StateReader& in, const BoundsChange& bounds) {
   surveyed = in.Varint();
   csat_top_two = in.Varint();
   csat_score_sum = in.Double();
+  if (in.format() < 2) return;  // format 1 had no item objectives
+  for (ItemTotals& t : items) {
+    for (uint64_t* n : {&t.met, &t.missed, &t.warnings, &t.breaches}) *n = in.Varint();
+    t.elapsed = LoadHistogram(in, bounds.saved_elapsed, bounds.elapsed);
+  }
+  for (uint64_t& n : escalations) n = in.Varint();
 }
 
 void QueueStats::Save(StateWriter& out) const {

@@ -12,6 +12,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/time/time.h"
 #include "daemon/engine/event.h"
+#include "daemon/engine/items.h"
 #include "daemon/engine/outcome.h"
 #include "daemon/engine/policy.h"
 #include "daemon/engine/state_codec.h"
@@ -60,7 +61,24 @@ struct BoundsChange {
   const std::vector<double>& wait;
   const std::vector<double>& saved_handle;
   const std::vector<double>& handle;
+  const std::vector<double>& saved_elapsed;
+  const std::vector<double>& elapsed;
 };
+
+// Counters of one item objective in one queue (sla-semantics §4, §6).
+struct ItemTotals {
+  uint64_t met = 0;
+  uint64_t missed = 0;
+  uint64_t warnings = 0;
+  uint64_t breaches = 0;
+  Histogram elapsed;  // seconds in the objective's basis, of completed cycles
+
+  ItemTotals& operator+=(const ItemTotals& other);
+  bool operator==(const ItemTotals&) const = default;
+};
+
+// ESCALATED levels 1..9 (level 0, unspecified, counts as 1).
+inline constexpr int kEscalationLevels = 9;
 
 enum class WaitKind : uint8_t { kAnswered, kAbandoned, kFlowedOut };
 inline constexpr int kWaitKindCount = 3;
@@ -76,6 +94,8 @@ struct QueueTotals {
   uint64_t surveyed = 0;
   uint64_t csat_top_two = 0;  // scores in the top two points of a 5-point scale
   double csat_score_sum = 0;  // normalised to a 5-point scale
+  std::array<ItemTotals, kObjectiveKindCount> items;  // indexed by ObjectiveKind
+  std::array<uint64_t, kEscalationLevels> escalations{};  // index = level - 1
 
   QueueTotals& operator+=(const QueueTotals& other);
   bool operator==(const QueueTotals&) const = default;
@@ -98,6 +118,11 @@ class QueueStats {
 
   // A stopped answer clock, attributed to `at`.
   void RecordAnswer(absl::Time at, AnswerOutcome outcome, absl::Duration wait);
+  // A completed item objective cycle, attributed to `at`.
+  void RecordItem(absl::Time at, ObjectiveKind kind, bool met, absl::Duration elapsed,
+                  const std::vector<double>& elapsed_bounds);
+  OpenItems& open_items(ObjectiveKind kind) { return open_items_[static_cast<int>(kind)]; }
+  const OpenItems& open_items(ObjectiveKind kind) const { return open_items_[static_cast<int>(kind)]; }
   void StartWaiting(absl::Time since) { waiting_.insert(since); }
   void StopWaiting(absl::Time since);
 
@@ -119,6 +144,8 @@ class QueueStats {
   PeriodWindows periods_;
   // Segment start of every contact waiting now, oldest first.
   absl::btree_multiset<absl::Time> waiting_;
+  // Rebuilt from the contacts' clocks, like waiting_.
+  std::array<OpenItems, kObjectiveKindCount> open_items_;
 };
 
 }  // namespace slamon::engine

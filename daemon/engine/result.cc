@@ -17,6 +17,7 @@ absl::string_view RejectReasonName(RejectReason reason) {
     case RejectReason::kNotResolved: return "not_resolved";
     case RejectReason::kConflictingRecord: return "conflicting_record";
     case RejectReason::kPendingOverflow: return "pending_overflow";
+    case RejectReason::kNotPaused: return "not_paused";
   }
   return "unknown";
 }

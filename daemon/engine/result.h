@@ -26,8 +26,9 @@ enum class RejectReason : uint8_t {
   kNotResolved,        // REOPENED for a contact that is not resolved
   kConflictingRecord,  // a record version that changes a timestamp already known
   kPendingOverflow,    // too many events waiting for the reorder allowance
+  kNotPaused,          // RESUMED for a contact that is not paused
 };
-inline constexpr int kRejectReasonCount = 13;
+inline constexpr int kRejectReasonCount = 14;
 
 absl::string_view RejectReasonName(RejectReason reason);
 

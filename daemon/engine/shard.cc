@@ -159,10 +159,12 @@ Attempt Shard::TryApply(const Event& event, size_t contact_hash, const PolicySet
   Attempt attempt = Transition(contact, event);
   if (attempt.kind == Attempt::Kind::kApplied) {
     contact.last_touched = now;
-    if (contact.stage != Stage::kWaiting && !contact.expiry_scheduled) {
+    // Open items keep a contact: a case is remembered until it is resolved.
+    if (contact.stage != Stage::kWaiting && contact.clocks.empty() && !contact.expiry_scheduled) {
       contact.expiry_scheduled = true;
       expiry_order_.emplace_back(now + options_.contact_retention, it->first);
     }
+    ScheduleItems(it);
   }
   return attempt;
 }
@@ -192,6 +194,10 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
   contact.last_touched = now;
   stats->totals().volume[static_cast<int>(EventKind::kArrived)] += 1;
   stats->StartWaiting(event.occurred_at);
+  for (ObjectiveKind kind : {ObjectiveKind::kAnswer, ObjectiveKind::kAcknowledge, ObjectiveKind::kResolution}) {
+    StartItem(contact, kind, event.occurred_at);
+  }
+  ScheduleItems(it);
   return Applied();
 }
 
@@ -215,7 +221,8 @@ QueueStats* Shard::AddStats(QueueKey key, const Policy* policy) {
   return &it->second;
 }
 
-void Shard::StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at) {
+void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, absl::Time at) {
+  CompleteItem(contact, event, ObjectiveKind::kAnswer, at);
   QueueStats& stats = *contact.stats;
   const absl::Duration wait = at - contact.segment_start;
   stats.StopWaiting(contact.segment_start);
@@ -273,7 +280,16 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       const AnswerEnd end = event.kind == EventKind::kAnswered    ? AnswerEnd::kAnswered
                             : event.kind == EventKind::kAbandoned ? AnswerEnd::kAbandoned
                                                                   : AnswerEnd::kFlowedOut;
-      StopAnswerClock(contact, end, at);
+      StopAnswerClock(contact, event, end, at);
+      if (end == AnswerEnd::kAnswered) {
+        // A human answer acknowledges too; updates are due from now on.
+        CompleteItem(contact, event, ObjectiveKind::kAcknowledge, at);
+        if (!contact.resolved) StartItem(contact, ObjectiveKind::kPeriodicUpdate, at);
+      } else if (event.kind == EventKind::kFlowedOut &&
+                 (event.flow_out_reason == FlowOutReason::kCallbackRequested ||
+                  event.flow_out_reason == FlowOutReason::kVoicemail)) {
+        StartItem(contact, ObjectiveKind::kCallback, at);
+      }
       return count(kind_index);
     }
     case EventKind::kTransferred: {
@@ -284,13 +300,16 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
         return Rejected(RejectReason::kBeforeArrival,
                         "TRANSFERRED is before the contact entered its current queue");
       }
-      if (contact.stage == Stage::kWaiting) StopAnswerClock(contact, AnswerEnd::kFlowedOut, at);
+      if (contact.stage == Stage::kWaiting) StopAnswerClock(contact, event, AnswerEnd::kFlowedOut, at);
       totals.volume[kind_index] += 1;
-      contact.stats = StatsFor(event.queue, contact.stats->key().channel, contact.policy);
+      QueueStats* next = StatsFor(event.queue, contact.stats->key().channel, contact.policy);
+      MoveItems(contact, next);
+      contact.stats = next;
       contact.stats->totals().volume[kTransferredIn] += 1;
       contact.stats->StartWaiting(at);
       contact.segment_start = at;
       contact.stage = Stage::kWaiting;
+      StartItem(contact, ObjectiveKind::kAnswer, at);
       contact.answered_at = contact.unanswered_at = kNever;
       contact.handle_ended_at = contact.wrapup_ended_at = kNever;
       return Applied();
@@ -329,6 +348,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       }
       contact.resolved = true;
       contact.resolved_at = at;
+      CompleteOpenItems(contact, event, at);
       totals.resolved += 1;
       if (event.first_contact_resolution) totals.resolved_first_contact += 1;
       return count(kind_index);
@@ -337,14 +357,18 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
         return Rejected(RejectReason::kNotResolved, "REOPENED for a contact that is not resolved");
       }
       contact.resolved = false;
+      // A new resolution cycle, with updates due again if it was answered.
+      StartItem(contact, ObjectiveKind::kResolution, at);
+      if (contact.answered_at != kNever) StartItem(contact, ObjectiveKind::kPeriodicUpdate, at);
       return count(kind_index);
     case EventKind::kClosed:
       if (contact.closed_at != kNever) {
         return Rejected(RejectReason::kAlreadyRecorded, "contact is already closed");
       }
       // Closed while still waiting: it left the queue unanswered.
-      if (contact.stage == Stage::kWaiting) StopAnswerClock(contact, AnswerEnd::kFlowedOut, at);
+      if (contact.stage == Stage::kWaiting) StopAnswerClock(contact, event, AnswerEnd::kFlowedOut, at);
       contact.closed_at = at;
+      CompleteOpenItems(contact, event, at);
       return count(kind_index);
     case EventKind::kSurveyed: {
       const double scale = event.csat_scale == 0 ? 5 : event.csat_scale;
@@ -366,20 +390,57 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
     }
     case EventKind::kAcknowledged:
       if (contact.acknowledged_at == kNever) contact.acknowledged_at = at;
+      CompleteItem(contact, event, ObjectiveKind::kAcknowledge, at);
       return count(kind_index);
     case EventKind::kCustomerReplied:
-    case EventKind::kAgentReplied:
-    case EventKind::kPaused:
-    case EventKind::kResumed:
-    case EventKind::kEscalated:
+      StartItem(contact, ObjectiveKind::kNextResponse, at);
       return count(kind_index);
+    case EventKind::kAgentReplied:
+      CompleteItem(contact, event, ObjectiveKind::kNextResponse, at);
+      CompleteItem(contact, event, ObjectiveKind::kCallback, at);
+      // Each update restarts the update clock.
+      if (RunningClock(contact, ObjectiveKind::kPeriodicUpdate) != nullptr) {
+        CompleteItem(contact, event, ObjectiveKind::kPeriodicUpdate, at);
+        StartItem(contact, ObjectiveKind::kPeriodicUpdate, at);
+      }
+      return count(kind_index);
+    case EventKind::kPaused:
+      if (contact.paused) return Rejected(RejectReason::kAlreadyRecorded, "contact is already paused");
+      contact.paused = true;
+      PauseItems(contact, at);
+      return count(kind_index);
+    case EventKind::kResumed:
+      // A RESUMED overtaking its PAUSED waits for it.
+      if (!contact.paused) return NotYet(RejectReason::kNotPaused, "RESUMED for a contact that is not paused");
+      contact.paused = false;
+      ResumeItems(contact, at);
+      return count(kind_index);
+    case EventKind::kEscalated: {
+      if (event.escalation_level < 0 || event.escalation_level > kEscalationLevels) {
+        return Rejected(RejectReason::kInvalidField,
+                        absl::StrCat("escalation_level ", event.escalation_level, " is not within 0..",
+                                     kEscalationLevels));
+      }
+      totals.escalations[std::max(event.escalation_level, 1) - 1] += 1;
+      return count(kind_index);
+    }
   }
   SLAMON_CHECK(false && "unhandled event kind");
   return Applied();
 }
 
-void Shard::Tick(absl::Time now) {
+void Shard::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
   AdvanceClock(now);
+  const Nanos now_ns = ToNanos(now_);
+  while (!deadlines_.empty() && deadlines_.front().fire <= now_ns) {
+    std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
+    Deadline due = std::move(deadlines_.back());
+    deadlines_.pop_back();
+    auto it = contacts_.find(due.key);
+    if (it != contacts_.end() && it->second.scheduled == due.fire) FireItems(it);
+  }
+  if (alerts != nullptr) alerts->insert(alerts->end(), alerts_.begin(), alerts_.end());
+  alerts_.clear();
   while (!parked_order_.empty() && parked_order_.front().first <= now_) {
     auto it = parked_.find(parked_order_.front().second);
     parked_order_.pop_front();
@@ -399,8 +460,8 @@ void Shard::Tick(absl::Time now) {
     if (it != contacts_.end()) {
       Contact& contact = it->second;
       const absl::Time due = contact.last_touched + options_.contact_retention;
-      if (contact.stage == Stage::kWaiting) {
-        contact.expiry_scheduled = false;  // scheduled again when it stops waiting
+      if (contact.stage == Stage::kWaiting || !contact.clocks.empty()) {
+        contact.expiry_scheduled = false;  // scheduled again when it stops waiting, items closed
       } else if (due > now_) {
         expiry_order_.emplace_back(due, it->first);
       } else {
@@ -432,6 +493,7 @@ void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>
       q.key = key;
       if (stats.policy() != nullptr) {
         if (const Objective* a = stats.policy()->Find(ObjectiveKind::kAnswer)) q.answer = *a;
+        q.objectives = stats.policy()->objectives;
       }
       for (absl::Duration d : options_.windows.rolling) q.windows.push_back({absl::FormatDuration(d), {}});
       q.windows.push_back({"interval", {}});
@@ -449,6 +511,13 @@ void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>
         if (past_warning) q.waiting_past_warning += 1;
         if (past_threshold) q.waiting_past_threshold += 1;
       }
+    }
+    for (int k = 0; k < kObjectiveKindCount; ++k) {
+      const OpenItems& open = stats.open_items(static_cast<ObjectiveKind>(k));
+      ItemGauges& g = q.items[k];
+      for (int st = 0; st < kItemStateCount; ++st) g.open[st] += open.count(static_cast<ItemState>(st));
+      g.oldest_start = std::min(g.oldest_start, FromNanos(open.oldest_start()));
+      g.nearest_due = std::min(g.nearest_due, FromNanos(open.nearest_due()));
     }
     size_t w = 0;
     for (; w < options_.windows.rolling.size(); ++w) q.windows[w].tally += stats.rolling().Sum(w);

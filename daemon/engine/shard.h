@@ -17,6 +17,7 @@
 #include "daemon/engine/dedup.h"
 #include "daemon/engine/engine.h"
 #include "daemon/engine/event.h"
+#include "daemon/engine/items.h"
 #include "daemon/engine/queue_stats.h"
 #include "daemon/engine/result.h"
 #include "daemon/engine/snapshot.h"
@@ -40,7 +41,7 @@ class Shard {
   ItemResult Apply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
   ItemResult ApplyRecord(const ContactRecord& record, size_t contact_hash, const PolicySet& policies,
                          absl::Time now);
-  void Tick(absl::Time now);
+  void Tick(absl::Time now, std::vector<ItemAlert>* alerts);
   void Repoint(const PolicySet& policies);
   // Adds this shard's state to `into` (keyed merge) and `health`.
   void Collect(absl::Time now,
@@ -71,6 +72,11 @@ class Shard {
     bool resolved = false;
     bool surveyed = false;
     bool expiry_scheduled = false;
+    bool paused = false;  // between PAUSED and RESUMED
+    // When its entry in deadlines_ fires (kNeverNanos if it has none).
+    Nanos scheduled = kNeverNanos;
+    // The running item objectives (the answer clock only while waiting).
+    std::vector<ItemClock> clocks;
     absl::Time arrived_at;
     absl::Time segment_start;
     absl::Time answered_at = kNever;
@@ -112,11 +118,43 @@ class Shard {
     std::string detail;
   };
   using ContactMap = absl::flat_hash_map<ContactKey, Contact, KeyHash, KeyEq>;
+  // An entry of the deadline index: a min-heap on `fire`. Entries are not
+  // removed when a clock stops or moves; one whose `fire` is no longer its
+  // contact's `scheduled` is skipped when it comes up.
+  struct Deadline {
+    Nanos fire;
+    ContactKey key;
+    bool operator>(const Deadline& other) const { return fire > other.fire; }
+  };
 
   Attempt TryApply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
   Attempt Arrive(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
   Attempt Transition(Contact& contact, const Event& event);
-  void StopAnswerClock(Contact& contact, AnswerEnd end, absl::Time at);
+  void StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, absl::Time at);
+
+  // Item objectives (shard_items.cc). Every change to a clock goes through
+  // these, so that the queue's open-item gauges follow it.
+  const Objective* ObjectiveOf(const Contact& contact, ObjectiveKind kind) const;
+  ItemClock* RunningClock(Contact& contact, ObjectiveKind kind);
+  // Starts `kind` at `at` if the policy has it and it is not running.
+  void StartItem(Contact& contact, ObjectiveKind kind, absl::Time at);
+  // Completes the running clock of `kind`, if any: met or missed by elapsed
+  // time; a late one not yet fired counts its breach now.
+  void CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, absl::Time at);
+  // Completes every running item clock but the answer clock.
+  void CompleteOpenItems(Contact& contact, const Event& event, absl::Time at);
+  void PauseItems(Contact& contact, absl::Time at);
+  void ResumeItems(Contact& contact, absl::Time at);
+  // Moves the open-item gauges of `contact` to `to` (a transfer).
+  void MoveItems(Contact& contact, QueueStats* to);
+  // Fires the state changes of `contact` that are due at now_, then plans
+  // its next one.
+  void FireItems(ContactMap::iterator it);
+  // Pushes an entry for the contact's next state change if that is earlier
+  // than the one it has.
+  void ScheduleItems(ContactMap::iterator it);
+  void Alert(ItemAlert::Kind kind, const Contact& contact, absl::string_view source,
+             absl::string_view contact_id, const ItemClock& clock, absl::Time at);
   void LeaveWaiting(ContactMap::iterator it, absl::Time now);
   QueueStats* StatsFor(absl::string_view queue, absl::string_view channel, const Policy* policy);
   QueueStats* AddStats(QueueKey key, const Policy* policy);
@@ -162,6 +200,9 @@ class Shard {
   size_t parked_count_ = 0;
   size_t max_parked_;
   std::deque<std::pair<absl::Time, ContactKey>> expiry_order_;
+  std::vector<Deadline> deadlines_;  // a heap, std::greater
+  // Warnings and breaches not yet handed out by Tick.
+  std::vector<ItemAlert> alerts_;
   DedupIndex dedup_;
   HealthSnapshot health_;
 };

@@ -1,6 +1,7 @@
 // Saving and loading a shard's state (Engine::SaveState / LoadState).
 // Derived state is rebuilt rather than stored: contact hashes, the waiting
-// sets (from the contacts still waiting), period clocks, the parked count.
+// sets (from the contacts still waiting), open-item gauges and the deadline
+// index (from the contacts' clocks), period clocks, the parked count.
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "daemon/engine/shard.h"
@@ -100,6 +101,9 @@ void Shard::Save(StateWriter& out, const PolicyIds& ids) const {
                          c.handle_ended_at, c.wrapup_ended_at, c.resolved_at, c.closed_at, c.last_touched}) {
       out.Time(t);
     }
+    out.Bool(c.paused);
+    out.Varint(c.clocks.size());
+    for (const ItemClock& clock : c.clocks) clock.Save(out);
   }
 
   out.Varint(parked_.size());
@@ -137,7 +141,9 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
   health_.records_received = in.Varint();
   health_.accepted = in.Varint();
   health_.duplicates = in.Varint();
-  for (uint64_t& n : health_.rejected) n = in.Varint();
+  // Format 1 knew the reasons before not_paused.
+  const int reasons = in.format() >= 2 ? kRejectReasonCount : kRejectReasonCount - 1;
+  for (int r = 0; r < reasons; ++r) health_.rejected[r] = in.Varint();
 
   std::vector<QueueStats*> stats_by_index(in.Count(4));
   for (QueueStats*& stats : stats_by_index) {
@@ -167,9 +173,20 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
                           &c.handle_ended_at, &c.wrapup_ended_at, &c.resolved_at, &c.closed_at, &c.last_touched}) {
       *t = in.Time();
     }
+    if (in.format() >= 2) {
+      c.paused = in.Bool();
+      c.clocks.resize(in.Count(20));
+      for (ItemClock& clock : c.clocks) {
+        clock.Load(in);
+        if (in.ok() && ObjectiveOf(c, clock.kind()) == nullptr) return in.Fail("item clock of an objective its policy lacks");
+      }
+    }
     if (!in.ok()) return;
     if (c.stage == Stage::kWaiting) c.stats->StartWaiting(c.segment_start);
-    if (!contacts_.try_emplace(std::move(key), c).second) return in.Fail("contact saved twice");
+    for (const ItemClock& clock : c.clocks) c.stats->open_items(clock.kind()).Add(clock);
+    auto [it, added] = contacts_.try_emplace(std::move(key), std::move(c));
+    if (!added) return in.Fail("contact saved twice");
+    ScheduleItems(it);
   }
 
   const size_t parked_keys = in.Count(3);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "daemon/engine/items.h"
 #include "daemon/engine/policy.h"
 #include "daemon/engine/queue_stats.h"
 #include "daemon/engine/result.h"
@@ -22,10 +23,21 @@ struct WindowFigures {
   bool operator==(const WindowFigures&) const = default;
 };
 
+// The live gauges of one item objective (sla-semantics §4).
+struct ItemGauges {
+  std::array<int64_t, kItemStateCount> open{};  // by ItemState
+  absl::Time oldest_start = absl::InfiniteFuture();  // of the open items
+  absl::Time nearest_due = absl::InfiniteFuture();   // of the running clocks
+  bool operator==(const ItemGauges&) const = default;
+};
+
 struct QueueSnapshot {
   QueueKey key;
   // The policy's current answer objective, if it has one.
   std::optional<Objective> answer;
+  // The policy's current objectives (the answer one included).
+  std::vector<Objective> objectives;
+  std::array<ItemGauges, kObjectiveKindCount> items;  // by ObjectiveKind
   QueueTotals totals;
   int64_t waiting = 0;
   absl::Duration oldest_wait = absl::ZeroDuration();
@@ -47,6 +59,20 @@ struct HealthSnapshot {
 
   HealthSnapshot& operator+=(const HealthSnapshot& other);
   bool operator==(const HealthSnapshot&) const = default;
+};
+
+// A warning point or deadline that passed for an open item (what
+// WatchBreaches streams).
+struct ItemAlert {
+  enum class Kind : uint8_t { kWarning, kBreach };
+  Kind kind = Kind::kBreach;
+  QueueKey key;
+  ObjectiveKind objective = ObjectiveKind::kAnswer;
+  std::string source;
+  std::string contact_id;
+  absl::Time started;  // the objective's clock started (this cycle)
+  absl::Time at;       // the warning point or the deadline
+  bool operator==(const ItemAlert&) const = default;
 };
 
 struct EngineSnapshot {

@@ -43,6 +43,11 @@ class StateReader {
  public:
   explicit StateReader(absl::string_view data) : in_(data) {}
 
+  // The format version of the state being read, once its header is read:
+  // decoders of fields added later skip them for older formats.
+  uint64_t format() const { return format_; }
+  void set_format(uint64_t format) { format_ = format; }
+
   uint8_t U8();
   bool Bool();
   uint64_t U64();
@@ -75,6 +80,7 @@ class StateReader {
 
   absl::string_view in_;
   absl::Status status_;
+  uint64_t format_ = UINT64_MAX;  // the newest, until set
 };
 
 }  // namespace slamon::engine

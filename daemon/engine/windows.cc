@@ -7,22 +7,34 @@
 
 namespace slamon::engine {
 
-void WindowTally::Add(AnswerOutcome outcome, absl::Duration wait) {
-  outcomes[outcome] += 1;
-  if (outcome == AnswerOutcome::kAnsweredWithin || outcome == AnswerOutcome::kAnsweredLate) {
-    answered_wait_seconds += Seconds(wait);
+void WindowTally::Add(const WindowEntry& e) {
+  if (e.item) {
+    (e.met ? items_met : items_missed)[static_cast<int>(e.kind)] += 1;
+    return;
+  }
+  outcomes[e.outcome] += 1;
+  if (e.outcome == AnswerOutcome::kAnsweredWithin || e.outcome == AnswerOutcome::kAnsweredLate) {
+    answered_wait_seconds += Seconds(e.wait);
   }
 }
 
 WindowTally& WindowTally::operator+=(const WindowTally& other) {
   outcomes += other.outcomes;
   answered_wait_seconds += other.answered_wait_seconds;
+  for (int k = 0; k < kObjectiveKindCount; ++k) {
+    items_met[k] += other.items_met[k];
+    items_missed[k] += other.items_missed[k];
+  }
   return *this;
 }
 
 WindowTally& WindowTally::operator-=(const WindowTally& other) {
   outcomes -= other.outcomes;
   answered_wait_seconds -= other.answered_wait_seconds;
+  for (int k = 0; k < kObjectiveKindCount; ++k) {
+    items_met[k] -= other.items_met[k];
+    items_missed[k] -= other.items_missed[k];
+  }
   return *this;
 }
 
@@ -41,7 +53,7 @@ int64_t RollingWindows::BucketOf(absl::Time t) const {
   return ns >= 0 ? ns / step : -((-ns + step - 1) / step);  // floor division
 }
 
-void RollingWindows::Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
+void RollingWindows::Add(absl::Time at, const WindowEntry& entry) {
   if (now_index_ == INT64_MIN) return;  // never advanced: no window exists yet
   const int64_t index = std::min(BucketOf(at), now_index_);
   if (index <= now_index_ - longest_) return;  // older than every window
@@ -59,9 +71,9 @@ void RollingWindows::Add(absl::Time at, AnswerOutcome outcome, absl::Duration wa
   } else {
     --it;
   }
-  it->tally.Add(outcome, wait);
+  it->tally.Add(entry);
   for (Window& w : windows_) {
-    if (Inside(w, index)) w.sum.Add(outcome, wait);
+    if (Inside(w, index)) w.sum.Add(entry);
   }
 }
 
@@ -128,12 +140,12 @@ void PeriodWindows::Sync() {
   if (day_.start != clock_->day_start()) day_ = {clock_->day_start(), {}};
 }
 
-void PeriodWindows::Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
+void PeriodWindows::Add(absl::Time at, const WindowEntry& entry) {
   Sync();
   // An outcome stamped ahead of the clock counts in the current period, like
   // in the rolling windows; one before the period started belongs to history.
-  if (at >= interval_.start) interval_.tally.Add(outcome, wait);
-  if (at >= day_.start) day_.tally.Add(outcome, wait);
+  if (at >= interval_.start) interval_.tally.Add(entry);
+  if (at >= day_.start) day_.tally.Add(entry);
 }
 
 }  // namespace slamon::engine
@@ -143,11 +155,18 @@ namespace slamon::engine {
 void WindowTally::Save(StateWriter& out) const {
   for (uint64_t n : outcomes.n) out.Varint(n);
   out.Double(answered_wait_seconds);
+  for (const auto* counts : {&items_met, &items_missed}) {
+    for (uint64_t n : *counts) out.Varint(n);
+  }
 }
 
 void WindowTally::Load(StateReader& in) {
   for (uint64_t& n : outcomes.n) n = in.Varint();
   answered_wait_seconds = in.Double();
+  if (in.format() < 2) return;  // format 1 had no item objectives
+  for (auto* counts : {&items_met, &items_missed}) {
+    for (uint64_t& n : *counts) n = in.Varint();
+  }
 }
 
 void RollingWindows::Save(StateWriter& out) const {

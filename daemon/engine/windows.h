@@ -4,6 +4,7 @@
 #ifndef SLAMON_DAEMON_ENGINE_WINDOWS_H_
 #define SLAMON_DAEMON_ENGINE_WINDOWS_H_
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -11,16 +12,34 @@
 
 #include "absl/time/time.h"
 #include "daemon/engine/outcome.h"
+#include "daemon/engine/policy.h"
 #include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
 
-// What a window sums: answer outcomes and the waits of answered contacts.
+// One outcome as a window counts it: a stopped answer clock, or a completed
+// item objective (met or missed).
+struct WindowEntry {
+  static WindowEntry Answer(AnswerOutcome outcome, absl::Duration wait) { return {false, outcome, wait}; }
+  static WindowEntry Item(ObjectiveKind kind, bool met) {
+    return {true, AnswerOutcome::kAnsweredWithin, absl::ZeroDuration(), kind, met};
+  }
+  bool item;
+  AnswerOutcome outcome;
+  absl::Duration wait;
+  ObjectiveKind kind = ObjectiveKind::kAnswer;
+  bool met = false;
+};
+
+// What a window sums: answer outcomes, the waits of answered contacts, and
+// met / missed item objectives.
 struct WindowTally {
   OutcomeCounts outcomes;
   double answered_wait_seconds = 0;
+  std::array<uint64_t, kObjectiveKindCount> items_met{};
+  std::array<uint64_t, kObjectiveKindCount> items_missed{};
 
-  void Add(AnswerOutcome outcome, absl::Duration wait);
+  void Add(const WindowEntry& entry);
   WindowTally& operator+=(const WindowTally& other);
   WindowTally& operator-=(const WindowTally& other);
   bool operator==(const WindowTally&) const = default;
@@ -55,7 +74,8 @@ class RollingWindows {
  public:
   explicit RollingWindows(const WindowOptions& options);
 
-  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait);
+  void Add(absl::Time at, const WindowEntry& entry);
+  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) { Add(at, WindowEntry::Answer(outcome, wait)); }
   // Moves the windows' end to `now`. Time never goes back: an earlier `now` is
   // ignored.
   void Advance(absl::Time now);
@@ -119,7 +139,8 @@ class PeriodWindows {
  public:
   explicit PeriodWindows(const PeriodClock* clock) : clock_(clock) {}
 
-  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait);
+  void Add(absl::Time at, const WindowEntry& entry);
+  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) { Add(at, WindowEntry::Answer(outcome, wait)); }
   // Starts new tallies if the clock has moved to a new period.
   void Sync();
   const WindowTally& interval() const { return interval_.tally; }

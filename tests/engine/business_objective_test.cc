@@ -85,10 +85,16 @@ TEST(BusinessDaysObjectiveTest, OneBusinessDayEndsAtTomorrowsClose) {
   answer.basis = "office";
   answer.calendar = Office();
   answer.business_days = 1;
-  // Monday 10:00 with 1bd is due at Tuesday's close, 17:00.
+  // Monday 10:00 with 1bd is due at Tuesday's close, 17:00: 7 + 8 = 15
+  // business hours.
   const absl::Time monday_10 = T0() + absl::Seconds(Madrid(2, 10));
+  EXPECT_EQ(answer.Budget(monday_10), absl::Hours(15));
   EXPECT_TRUE(answer.Met(monday_10, T0() + absl::Seconds(Madrid(3, 17))));
-  EXPECT_FALSE(answer.Met(monday_10, T0() + absl::Seconds(Madrid(3, 17, 1))));
+  // Judged by open time elapsed: after the close no open time passes, so
+  // Tuesday evening is still within; Wednesday one second after opening is not.
+  EXPECT_TRUE(answer.Met(monday_10, T0() + absl::Seconds(Madrid(3, 20))));
+  EXPECT_TRUE(answer.Met(monday_10, T0() + absl::Seconds(Madrid(4, 9))));
+  EXPECT_FALSE(answer.Met(monday_10, T0() + absl::Seconds(Madrid(4, 9) + 1)));
   answer.warn.fraction = 0.5;  // half of the 15 business hours to Tuesday 17:00: Tuesday 09:30
   EXPECT_FALSE(answer.WarningReached(monday_10, T0() + absl::Seconds(Madrid(3, 9, 29))));
   EXPECT_TRUE(answer.WarningReached(monday_10, T0() + absl::Seconds(Madrid(3, 9, 30))));

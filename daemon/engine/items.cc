@@ -1,0 +1,125 @@
+#include "daemon/engine/items.h"
+
+#include <algorithm>
+
+#include "common/check.h"
+
+namespace slamon::engine {
+namespace {
+
+constexpr absl::string_view kStateNames[] = {"ok", "at_risk", "breached"};
+
+}  // namespace
+
+Nanos ToNanos(absl::Time t) {
+  if (t == absl::InfiniteFuture()) return kNeverNanos;
+  if (t == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
+  return absl::ToUnixNanos(t);
+}
+
+absl::Time FromNanos(Nanos n) {
+  if (n == kNeverNanos) return absl::InfiniteFuture();
+  if (n == std::numeric_limits<int64_t>::min()) return absl::InfinitePast();
+  return absl::FromUnixNanos(n);
+}
+
+absl::string_view ItemStateName(ItemState state) { return kStateNames[static_cast<int>(state)]; }
+
+ItemClock::ItemClock(const Objective& objective, absl::Time at, absl::Time now, bool paused)
+    : started_(ToNanos(at)),
+      run_since_(started_),
+      learned_(ToNanos(now)),
+      kind_(objective.kind),
+      paused_(paused) {
+  const absl::Duration budget = objective.Budget(at);
+  budget_ = budget == absl::InfiniteDuration() ? kNeverNanos : absl::ToInt64Nanoseconds(budget);
+  Plan(objective);
+}
+
+absl::Duration ItemClock::Elapsed(const Objective& objective, absl::Time at) const {
+  absl::Duration used = absl::Nanoseconds(used_);
+  if (!paused_) used += objective.Elapsed(FromNanos(run_since_), at);
+  return used;
+}
+
+void ItemClock::Pause(const Objective& objective, absl::Time at) {
+  if (paused_) return;
+  used_ = absl::ToInt64Nanoseconds(Elapsed(objective, at));
+  paused_ = true;
+  Plan(objective);
+}
+
+void ItemClock::Resume(const Objective& objective, absl::Time at, absl::Time now) {
+  if (!paused_) return;
+  paused_ = false;
+  run_since_ = ToNanos(at);
+  learned_ = ToNanos(now);
+  Plan(objective);
+}
+
+absl::Time ItemClock::ChangeInstant(const Objective& objective) const {
+  if (paused_ || state_ == ItemState::kBreached || budget_ == kNeverNanos) return absl::InfiniteFuture();
+  const absl::Time since = FromNanos(run_since_);
+  if (state_ == ItemState::kOk) {
+    if (const std::optional<absl::Duration> warn = objective.WarnAt(absl::Nanoseconds(budget_))) {
+      return objective.AddElapsed(since, std::max(absl::ZeroDuration(), *warn - absl::Nanoseconds(used_)));
+    }
+  }
+  // Breached once more than the budget has elapsed: a clock stopped exactly
+  // at the threshold is within.
+  return objective.AddElapsed(since, std::max(absl::ZeroDuration(), absl::Nanoseconds(budget_ - used_)) +
+                                         absl::Nanoseconds(1));
+}
+
+ItemState ItemClock::Advance(const Objective& objective) {
+  SLAMON_CHECK(state_ != ItemState::kBreached && !paused_);
+  const bool warns = state_ == ItemState::kOk && objective.WarnAt(absl::Nanoseconds(budget_)).has_value();
+  state_ = warns ? ItemState::kAtRisk : ItemState::kBreached;
+  Plan(objective);
+  return state_;
+}
+
+void ItemClock::Plan(const Objective& objective) {
+  if (paused_ || budget_ == kNeverNanos) {
+    due_ = next_ = kNeverNanos;
+    return;
+  }
+  due_ = ToNanos(objective.AddElapsed(FromNanos(run_since_), absl::Nanoseconds(std::max<Nanos>(0, budget_ - used_))));
+  const Nanos change = ToNanos(ChangeInstant(objective));
+  next_ = change == kNeverNanos ? kNeverNanos : std::max(change, learned_);
+}
+
+void ItemClock::Save(StateWriter& out) const {
+  out.U8(static_cast<uint8_t>(kind_));
+  out.U8(static_cast<uint8_t>(state_));
+  out.Bool(paused_);
+  for (Nanos n : {started_, run_since_, used_, budget_, learned_, due_, next_}) out.I64(n);
+}
+
+void ItemClock::Load(StateReader& in) {
+  kind_ = in.Enum<ObjectiveKind>(kObjectiveKindCount);
+  state_ = in.Enum<ItemState>(kItemStateCount);
+  paused_ = in.Bool();
+  for (Nanos* n : {&started_, &run_since_, &used_, &budget_, &learned_, &due_, &next_}) *n = in.I64();
+}
+
+void OpenItems::Add(const ItemClock& clock) {
+  by_state_[static_cast<int>(clock.state())] += 1;
+  started_.insert(clock.started_nanos());
+  if (clock.due_nanos() != kNeverNanos) due_.insert(clock.due_nanos());
+}
+
+void OpenItems::Remove(const ItemClock& clock) {
+  by_state_[static_cast<int>(clock.state())] -= 1;
+  SLAMON_CHECK(by_state_[static_cast<int>(clock.state())] >= 0);
+  auto started = started_.find(clock.started_nanos());
+  SLAMON_CHECK(started != started_.end());  // every open item was added
+  started_.erase(started);
+  if (clock.due_nanos() != kNeverNanos) {
+    auto due = due_.find(clock.due_nanos());
+    SLAMON_CHECK(due != due_.end());
+    due_.erase(due);
+  }
+}
+
+}  // namespace slamon::engine

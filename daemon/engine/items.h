@@ -1,0 +1,106 @@
+// Item-level objectives (sla-semantics §4): every running objective of an
+// open contact is an ItemClock, measured in its objective's basis and
+// paused by PAUSED when the objective is pausable. Times are int64 Unix
+// nanoseconds: a million open items must fit in little memory.
+#ifndef SLAMON_DAEMON_ENGINE_ITEMS_H_
+#define SLAMON_DAEMON_ENGINE_ITEMS_H_
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "absl/container/btree_set.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "daemon/engine/policy.h"
+#include "daemon/engine/state_codec.h"
+
+namespace slamon::engine {
+
+using Nanos = int64_t;
+inline constexpr Nanos kNeverNanos = std::numeric_limits<int64_t>::max();
+Nanos ToNanos(absl::Time t);
+absl::Time FromNanos(Nanos n);
+
+// Where an open item stands against its deadline: the `state` label of
+// slamon_objective_open_items.
+enum class ItemState : uint8_t { kOk, kAtRisk, kBreached };
+inline constexpr int kItemStateCount = 3;
+absl::string_view ItemStateName(ItemState state);
+
+class ItemClock {
+ public:
+  // A new cycle of `objective` started at `at`. `now` is the daemon clock:
+  // an item learnt after its warning point or deadline fires no earlier than
+  // it was learnt (plus the reorder allowance), so that the event that
+  // completes it in time, sent right behind, is not too late.
+  ItemClock(const Objective& objective, absl::Time at, absl::Time now, bool paused);
+  ItemClock() = default;  // for loading
+
+  ObjectiveKind kind() const { return kind_; }
+  ItemState state() const { return state_; }
+  bool paused() const { return paused_; }
+  absl::Time started() const { return FromNanos(started_); }
+  Nanos started_nanos() const { return started_; }
+  // The instant the budget runs out (kNeverNanos while paused).
+  Nanos due_nanos() const { return due_; }
+  // When the next state change is due (kNeverNanos if none).
+  Nanos next_nanos() const { return next_; }
+  absl::Duration budget() const { return absl::Nanoseconds(budget_); }
+
+  // Time used in the basis up to `at`.
+  absl::Duration Elapsed(const Objective& objective, absl::Time at) const;
+  bool Met(const Objective& objective, absl::Time at) const { return Elapsed(objective, at) <= budget(); }
+
+  void Pause(const Objective& objective, absl::Time at);
+  void Resume(const Objective& objective, absl::Time at, absl::Time now);
+  // Moves to the next state (ok -> at risk -> breached) and plans the one
+  // after. Call when next_nanos() has passed.
+  ItemState Advance(const Objective& objective);
+  // The instant of the state change Advance() makes, before it is made.
+  absl::Time ChangeInstant(const Objective& objective) const;
+  // Marks the clock breached without firing (it completed late before the
+  // deadline fired).
+  void MarkBreached() { state_ = ItemState::kBreached; next_ = kNeverNanos; }
+
+  void Save(StateWriter& out) const;
+  void Load(StateReader& in);
+
+ private:
+  // Sets due_ and next_ from the state and the time used.
+  void Plan(const Objective& objective);
+
+  Nanos started_ = 0;    // start of this cycle (the item's age)
+  Nanos run_since_ = 0;  // last start or resume
+  Nanos used_ = 0;       // basis time used before run_since_
+  Nanos budget_ = 0;     // the threshold in basis time, fixed at start
+  Nanos learned_ = 0;    // daemon time of the last start or resume
+  Nanos due_ = kNeverNanos;
+  Nanos next_ = kNeverNanos;
+  ObjectiveKind kind_ = ObjectiveKind::kAnswer;
+  ItemState state_ = ItemState::kOk;
+  bool paused_ = false;
+};
+
+// The open items of one objective in one queue: what its live gauges read.
+class OpenItems {
+ public:
+  void Add(const ItemClock& clock);
+  void Remove(const ItemClock& clock);
+
+  int64_t count(ItemState state) const { return by_state_[static_cast<int>(state)]; }
+  int64_t total() const { return static_cast<int64_t>(started_.size()); }
+  // kNeverNanos when empty / when no open item's clock runs.
+  Nanos oldest_start() const { return started_.empty() ? kNeverNanos : *started_.begin(); }
+  Nanos nearest_due() const { return due_.empty() ? kNeverNanos : *due_.begin(); }
+
+ private:
+  std::array<int64_t, kItemStateCount> by_state_{};
+  absl::btree_multiset<Nanos> started_;
+  absl::btree_multiset<Nanos> due_;  // running clocks only
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_ITEMS_H_

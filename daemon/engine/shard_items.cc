@@ -1,0 +1,134 @@
+// Item-level objectives of a shard's contacts (sla-semantics §4): starting,
+// pausing and completing their clocks, and the deadline index that fires
+// warnings and breaches while the contact is still open. A tick pops only
+// the entries that are due: O(fired * log n).
+#include <algorithm>
+
+#include "common/check.h"
+#include "daemon/engine/shard.h"
+
+namespace slamon::engine {
+
+const Objective* Shard::ObjectiveOf(const Contact& contact, ObjectiveKind kind) const {
+  return contact.policy != nullptr ? contact.policy->Find(kind) : nullptr;
+}
+
+ItemClock* Shard::RunningClock(Contact& contact, ObjectiveKind kind) {
+  for (ItemClock& clock : contact.clocks) {
+    if (clock.kind() == kind) return &clock;
+  }
+  return nullptr;
+}
+
+void Shard::StartItem(Contact& contact, ObjectiveKind kind, absl::Time at) {
+  const Objective* objective = ObjectiveOf(contact, kind);
+  if (objective == nullptr || RunningClock(contact, kind) != nullptr) return;
+  // The answer clock is a queue wait: PAUSED does not stop it.
+  const bool paused = contact.paused && objective->pausable && kind != ObjectiveKind::kAnswer;
+  contact.clocks.emplace_back(*objective, at, now_, paused);
+  contact.stats->open_items(kind).Add(contact.clocks.back());
+}
+
+void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, absl::Time at) {
+  ItemClock* clock = RunningClock(contact, kind);
+  if (clock == nullptr) return;
+  const Objective& objective = *ObjectiveOf(contact, kind);
+  OpenItems& open = contact.stats->open_items(kind);
+  open.Remove(*clock);
+  const bool met = clock->Met(objective, at);
+  ItemTotals& totals = contact.stats->totals().items[static_cast<int>(kind)];
+  if (!met && clock->state() != ItemState::kBreached) {
+    // Completed late before its deadline fired (an event that arrived late,
+    // or a tick not yet run): every late cycle is a breach exactly once.
+    totals.breaches += 1;
+    const absl::Time due = FromNanos(clock->due_nanos());
+    Alert(ItemAlert::Kind::kBreach, contact, event.source, event.contact_id, *clock,
+          due == absl::InfiniteFuture() ? at : due);
+  }
+  // The answer objective's outcomes are the seven of §3 (StopAnswerClock).
+  if (kind != ObjectiveKind::kAnswer) {
+    contact.stats->Advance(now_);
+    contact.stats->RecordItem(at, kind, met, clock->Elapsed(objective, at), options_.elapsed_buckets);
+  }
+  contact.clocks.erase(contact.clocks.begin() + (clock - contact.clocks.data()));
+}
+
+void Shard::CompleteOpenItems(Contact& contact, const Event& event, absl::Time at) {
+  for (int k = 0; k < kObjectiveKindCount; ++k) {
+    const auto kind = static_cast<ObjectiveKind>(k);
+    if (kind != ObjectiveKind::kAnswer) CompleteItem(contact, event, kind, at);
+  }
+}
+
+void Shard::PauseItems(Contact& contact, absl::Time at) {
+  for (ItemClock& clock : contact.clocks) {
+    const Objective& objective = *ObjectiveOf(contact, clock.kind());
+    if (!objective.pausable || clock.kind() == ObjectiveKind::kAnswer) continue;
+    OpenItems& open = contact.stats->open_items(clock.kind());
+    open.Remove(clock);
+    clock.Pause(objective, at);
+    open.Add(clock);
+  }
+}
+
+void Shard::ResumeItems(Contact& contact, absl::Time at) {
+  for (ItemClock& clock : contact.clocks) {
+    if (!clock.paused()) continue;
+    OpenItems& open = contact.stats->open_items(clock.kind());
+    open.Remove(clock);
+    clock.Resume(*ObjectiveOf(contact, clock.kind()), at, now_);
+    open.Add(clock);
+  }
+}
+
+void Shard::MoveItems(Contact& contact, QueueStats* to) {
+  for (const ItemClock& clock : contact.clocks) {
+    contact.stats->open_items(clock.kind()).Remove(clock);
+    to->open_items(clock.kind()).Add(clock);
+  }
+}
+
+void Shard::Alert(ItemAlert::Kind kind, const Contact& contact, absl::string_view source,
+                  absl::string_view contact_id, const ItemClock& clock, absl::Time at) {
+  alerts_.push_back({kind, contact.stats->key(), clock.kind(), std::string(source), std::string(contact_id),
+                     clock.started(), at});
+}
+
+void Shard::FireItems(ContactMap::iterator it) {
+  Contact& contact = it->second;
+  contact.scheduled = kNeverNanos;
+  const Nanos allowance = absl::ToInt64Nanoseconds(options_.reorder_allowance);
+  const Nanos now = ToNanos(now_);
+  for (ItemClock& clock : contact.clocks) {
+    const Objective& objective = *ObjectiveOf(contact, clock.kind());
+    while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance) {
+      OpenItems& open = contact.stats->open_items(clock.kind());
+      open.Remove(clock);
+      const absl::Time warning_point = clock.ChangeInstant(objective);
+      const absl::Time due = FromNanos(clock.due_nanos());
+      const ItemState state = clock.Advance(objective);
+      open.Add(clock);
+      ItemTotals& totals = contact.stats->totals().items[static_cast<int>(clock.kind())];
+      const bool breach = state == ItemState::kBreached;
+      const absl::Time at = breach ? due : warning_point;
+      (breach ? totals.breaches : totals.warnings) += 1;
+      Alert(breach ? ItemAlert::Kind::kBreach : ItemAlert::Kind::kWarning, contact, it->first.source,
+            it->first.contact_id, clock, at);
+    }
+  }
+  ScheduleItems(it);
+}
+
+void Shard::ScheduleItems(ContactMap::iterator it) {
+  Contact& contact = it->second;
+  Nanos next = kNeverNanos;
+  for (const ItemClock& clock : contact.clocks) next = std::min(next, clock.next_nanos());
+  if (next == kNeverNanos) return;
+  const Nanos fire = next + absl::ToInt64Nanoseconds(options_.reorder_allowance);
+  if (fire >= contact.scheduled) return;  // the earlier entry fires first and plans again
+  contact.scheduled = fire;
+  deadlines_.push_back({fire, it->first});
+  std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
+}
+
+}  // namespace slamon::engine

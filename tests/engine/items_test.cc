@@ -1,0 +1,409 @@
+// Item-level objectives (sla-semantics §4): clocks per open contact, pauses,
+// business time, warnings and breaches fired by the tick while the contact is
+// still open, met/missed when the objective completes. Every expected value
+// is worked by hand in the comments.
+#include <memory>
+#include <vector>
+
+#include "daemon/engine/engine.h"
+#include "gtest/gtest.h"
+#include "tests/engine/test_util.h"
+
+namespace slamon::engine {
+namespace {
+
+using testing::Arrival;
+using testing::At;
+using testing::FindQueue;
+using testing::MakeEvent;
+using testing::T0;
+using testing::Zone;
+
+constexpr int kAnswer = static_cast<int>(ObjectiveKind::kAnswer);
+constexpr int kAcknowledge = static_cast<int>(ObjectiveKind::kAcknowledge);
+constexpr int kNextResponse = static_cast<int>(ObjectiveKind::kNextResponse);
+constexpr int kPeriodicUpdate = static_cast<int>(ObjectiveKind::kPeriodicUpdate);
+constexpr int kCallback = static_cast<int>(ObjectiveKind::kCallback);
+constexpr int kResolution = static_cast<int>(ObjectiveKind::kResolution);
+constexpr int kOk = static_cast<int>(ItemState::kOk);
+constexpr int kAtRisk = static_cast<int>(ItemState::kAtRisk);
+constexpr int kBreached = static_cast<int>(ItemState::kBreached);
+
+Objective Item(ObjectiveKind kind, absl::Duration threshold) {
+  Objective o;
+  o.kind = kind;
+  o.threshold = threshold;
+  return o;
+}
+
+// Mon-Fri 09:00-17:00 in Madrid.
+std::shared_ptr<const BusinessCalendar> Office() {
+  BusinessHours h;
+  h.zone = Zone("Europe/Madrid");
+  for (int d = 0; d < 5; ++d) h.weekly[d] = {{absl::Hours(9), absl::Hours(17)}};
+  return std::make_shared<const BusinessCalendar>(h);
+}
+
+Objective Business(Objective o) {
+  o.basis = "office";
+  o.calendar = Office();
+  return o;
+}
+
+absl::Time Madrid(int month, int day, int hour, int minute = 0) {
+  return absl::FromCivil(absl::CivilSecond(2026, month, day, hour, minute, 0), Zone("Europe/Madrid"));
+}
+
+Event EventAt(EventKind kind, std::string contact, absl::Time at) {
+  Event e = MakeEvent(kind, std::move(contact), 0);
+  e.occurred_at = at;
+  return e;
+}
+
+class ItemsTest : public ::testing::Test {
+ protected:
+  void Build(std::vector<Objective> objectives, std::string channel = "email") {
+    Policy p;
+    p.name = "cases";
+    p.match.channels = {channel};
+    p.objectives = std::move(objectives);
+    channel_ = channel;
+    EngineOptions options;
+    options.reorder_allowance = absl::Seconds(5);
+    options.shards = 2;
+    policies_ = std::make_shared<PolicySet>(std::vector<Policy>{p}, "cases");
+    engine_ = std::make_unique<Engine>(options, policies_);
+  }
+  // Applies at daemon time `now` (the event's own time unless given).
+  void Apply(const Event& e, std::optional<absl::Time> now = std::nullopt) {
+    const ItemResult r = engine_->ApplyOne(e, now.value_or(e.occurred_at));
+    ASSERT_TRUE(r.accepted()) << e.contact_id << " " << EventKindName(e.kind) << ": " << r.detail;
+  }
+  void Arrive(const std::string& contact, absl::Time at, std::optional<absl::Time> now = std::nullopt,
+              const std::string& queue = "desk") {
+    Event e = Arrival(contact, 0, queue, channel_);
+    e.occurred_at = at;
+    Apply(e, now);
+  }
+  std::vector<ItemAlert> Tick(absl::Time now) {
+    std::vector<ItemAlert> alerts;
+    engine_->Tick(now, &alerts);
+    return alerts;
+  }
+  QueueSnapshot Queue(absl::Time now, const std::string& queue = "desk") {
+    const EngineSnapshot s = engine_->Snapshot(now);
+    const QueueSnapshot* q = FindQueue(s, queue, channel_);
+    EXPECT_NE(q, nullptr);
+    return q != nullptr ? *q : QueueSnapshot{};
+  }
+
+  std::string channel_;
+  std::shared_ptr<const PolicySet> policies_;
+  std::unique_ptr<Engine> engine_;
+};
+
+// sla-semantics §4: created 08:00, resolution 2 h, paused 09:00-09:30 ->
+// deadline 10:30. Here 08:00 is At(0).
+TEST_F(ItemsTest, PauseMovesTheDeadlineAndTheBreachFiresWhileOpen) {
+  Objective resolution = Item(ObjectiveKind::kResolution, absl::Hours(2));
+  resolution.pausable = true;
+  resolution.warn.fraction = 0.75;  // 1 h 30 min used: 09:00 + 30 min run after 09:30 = 10:00
+  Build({resolution});
+  for (const char* c : {"c1", "c2"}) {
+    Arrive(c, At(0));
+    Apply(EventAt(EventKind::kPaused, c, At(3600)));
+    Apply(EventAt(EventKind::kResumed, c, At(5400)));
+  }
+  QueueSnapshot q = Queue(At(5400));
+  EXPECT_EQ(q.items[kResolution].open[kOk], 2);
+  EXPECT_EQ(q.items[kResolution].nearest_due, At(9000));  // 10:30
+  EXPECT_EQ(q.items[kResolution].oldest_start, At(0));
+
+  // Warnings at 10:00, fired once the 5 s reorder allowance has passed.
+  EXPECT_TRUE(Tick(At(7204)).empty());
+  std::vector<ItemAlert> alerts = Tick(At(7205));
+  ASSERT_EQ(alerts.size(), 2u);
+  for (const ItemAlert& a : alerts) {
+    EXPECT_EQ(a.kind, ItemAlert::Kind::kWarning);
+    EXPECT_EQ(a.objective, ObjectiveKind::kResolution);
+    EXPECT_EQ(a.at, At(7200));
+    EXPECT_EQ(a.started, At(0));
+    EXPECT_EQ(a.key.queue, "desk");
+  }
+  EXPECT_EQ(Queue(At(7205)).items[kResolution].open[kAtRisk], 2);
+
+  // c2 resolved at 10:30 exactly: 2 h used, within.
+  Apply(EventAt(EventKind::kResolved, "c2", At(9000)));
+  // c1: more than 2 h used only after 10:30, and fired 5 s later.
+  EXPECT_TRUE(Tick(At(9005)).empty());
+  alerts = Tick(At(9006));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, ItemAlert::Kind::kBreach);
+  EXPECT_EQ(alerts[0].contact_id, "c1");
+  EXPECT_EQ(alerts[0].at, At(9000));
+  q = Queue(At(9006));
+  EXPECT_EQ(q.items[kResolution].open[kBreached], 1);  // still open
+  EXPECT_EQ(q.items[kResolution].open[kOk] + q.items[kResolution].open[kAtRisk], 0);
+  const ItemTotals& t = q.totals.items[kResolution];
+  EXPECT_EQ(t.breaches, 1u);
+  EXPECT_EQ(t.warnings, 2u);
+  EXPECT_EQ(t.met, 1u);
+  EXPECT_EQ(t.missed, 0u);
+
+  // c1 resolved at 10:45: 2 h 15 min used -> missed; the breach is not
+  // counted again.
+  Apply(EventAt(EventKind::kResolved, "c1", At(9900)));
+  EXPECT_TRUE(Tick(At(9900)).empty());
+  q = Queue(At(9900));
+  const ItemTotals& done = q.totals.items[kResolution];
+  EXPECT_EQ(done.met, 1u);
+  EXPECT_EQ(done.missed, 1u);
+  EXPECT_EQ(done.breaches, 1u);
+  EXPECT_EQ(done.elapsed.count, 2u);
+  EXPECT_DOUBLE_EQ(done.elapsed.sum, 7200 + 8100);
+  EXPECT_EQ(q.items[kResolution].open, (std::array<int64_t, 3>{0, 0, 0}));
+  EXPECT_EQ(q.items[kResolution].nearest_due, absl::InfiniteFuture());
+  // The windows count them where they completed.
+  ASSERT_EQ(q.windows[1].name, "1h");
+  EXPECT_EQ(q.windows[1].tally.items_met[kResolution], 1u);
+  EXPECT_EQ(q.windows[1].tally.items_missed[kResolution], 1u);
+}
+
+// An e-mail arriving Friday 16:30 with 4 business hours (Mon-Fri 09-17) is
+// due Monday 12:30; its acknowledgement is due 5 min after arrival.
+TEST_F(ItemsTest, FridayEmailAnswerBreachesMondayAt1230) {
+  Objective answer = Business(Item(ObjectiveKind::kAnswer, absl::Hours(4)));
+  answer.goal = 0.95;
+  Build({Item(ObjectiveKind::kAcknowledge, absl::Minutes(5)), answer});
+  const absl::Time friday = Madrid(3, 6, 16, 30);
+  Arrive("mail", friday);
+  Apply(EventAt(EventKind::kAcknowledged, "mail", friday + absl::Minutes(2)));
+  QueueSnapshot q = Queue(friday + absl::Minutes(2));
+  EXPECT_EQ(q.totals.items[kAcknowledge].met, 1u);
+  EXPECT_EQ(q.items[kAnswer].open[kOk], 1);
+  EXPECT_EQ(q.items[kAnswer].nearest_due, Madrid(3, 9, 12, 30));
+
+  EXPECT_TRUE(Tick(Madrid(3, 9, 12, 30) + absl::Seconds(5)).empty());
+  const std::vector<ItemAlert> alerts = Tick(Madrid(3, 9, 12, 30) + absl::Seconds(6));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].objective, ObjectiveKind::kAnswer);
+  EXPECT_EQ(alerts[0].at, Madrid(3, 9, 12, 30));
+  q = Queue(Madrid(3, 9, 12, 31));
+  EXPECT_EQ(q.totals.items[kAnswer].breaches, 1u);
+  EXPECT_EQ(q.items[kAnswer].open[kBreached], 1);
+  EXPECT_EQ(q.waiting_past_threshold, 1);
+
+  // Answered at 13:00: answered late, and still one breach.
+  Apply(EventAt(EventKind::kAnswered, "mail", Madrid(3, 9, 13)));
+  q = Queue(Madrid(3, 9, 13));
+  EXPECT_EQ(q.totals.outcomes[AnswerOutcome::kAnsweredLate], 1u);
+  EXPECT_EQ(q.totals.items[kAnswer].breaches, 1u);
+  EXPECT_EQ(q.totals.items[kAnswer].met + q.totals.items[kAnswer].missed, 0u);  // §3 outcomes instead
+  EXPECT_EQ(q.items[kAnswer].open, (std::array<int64_t, 3>{0, 0, 0}));
+}
+
+// A complaint on Monday 2 March 10:00 with acknowledge 1bd (due Tuesday's
+// close) and resolution 5bd (due Monday 9 March 17:00), resolved, reopened
+// Friday 6 March 12:00 (a new 5bd cycle: 5 h + 4 x 8 h + 8 h = 45 business
+// hours, due Friday 13 March 17:00) and resolved Monday 16 March 10:00 (46 h).
+TEST_F(ItemsTest, ComplaintInBusinessDaysWithAReopenedCycle) {
+  Objective ack = Business(Item(ObjectiveKind::kAcknowledge, absl::ZeroDuration()));
+  ack.business_days = 1;
+  Objective resolution = Business(Item(ObjectiveKind::kResolution, absl::ZeroDuration()));
+  resolution.business_days = 5;
+  Build({ack, resolution});
+  Arrive("case", Madrid(3, 2, 10));
+  QueueSnapshot q = Queue(Madrid(3, 2, 10));
+  EXPECT_EQ(q.items[kAcknowledge].nearest_due, Madrid(3, 3, 17));
+  EXPECT_EQ(q.items[kResolution].nearest_due, Madrid(3, 9, 17));
+
+  Apply(EventAt(EventKind::kAcknowledged, "case", Madrid(3, 3, 16, 59)));
+  Apply(EventAt(EventKind::kResolved, "case", Madrid(3, 5, 11)));
+  Apply(EventAt(EventKind::kReopened, "case", Madrid(3, 6, 12)));
+  q = Queue(Madrid(3, 6, 12));
+  EXPECT_EQ(q.items[kResolution].nearest_due, Madrid(3, 13, 17));
+  EXPECT_EQ(q.items[kResolution].oldest_start, Madrid(3, 6, 12));
+
+  // Resolved before any tick ran past the deadline: the breach counts at
+  // completion and is handed out by the next tick.
+  Event resolved_again = EventAt(EventKind::kResolved, "case", Madrid(3, 16, 10));
+  resolved_again.event_id = "resolved-2";
+  Apply(resolved_again);
+  const std::vector<ItemAlert> alerts = Tick(Madrid(3, 16, 10));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, ItemAlert::Kind::kBreach);
+  EXPECT_EQ(alerts[0].at, Madrid(3, 13, 17));
+  q = Queue(Madrid(3, 16, 10));
+  EXPECT_EQ(q.totals.items[kAcknowledge].met, 1u);
+  EXPECT_EQ(q.totals.items[kResolution].met, 1u);
+  EXPECT_EQ(q.totals.items[kResolution].missed, 1u);
+  EXPECT_EQ(q.totals.items[kResolution].breaches, 1u);
+  // 2 days 1 h (Mon 10:00 - Thu 11:00: 7 + 8 + 8 + 2 = 25 h) and 46 h.
+  EXPECT_DOUBLE_EQ(q.totals.items[kResolution].elapsed.sum, (25 + 46) * 3600.0);
+}
+
+TEST_F(ItemsTest, ResponsesUpdatesAndCallbacks) {
+  Build({testing::AnswerObjective(20), Item(ObjectiveKind::kNextResponse, absl::Hours(1)),
+         Item(ObjectiveKind::kPeriodicUpdate, absl::Hours(2)), Item(ObjectiveKind::kCallback, absl::Minutes(30))},
+        "phone");
+  // c1 leaves a voicemail after 10 s: a callback is due 30 min later, at
+  // 1810 s; the agent reaches the customer at 2410 s -> missed, breached.
+  Arrive("c1", At(0));
+  Event voicemail = EventAt(EventKind::kFlowedOut, "c1", At(10));
+  voicemail.flow_out_reason = FlowOutReason::kVoicemail;
+  Apply(voicemail);
+  EXPECT_EQ(Queue(At(10)).items[kCallback].nearest_due, At(1810));
+  // c2 answered at 5 s: updates due every 2 h from then; the customer writes
+  // at 100 s and the agent replies at 1000 s (900 s: met; the update cycle
+  // 5..1000 met, the next starts at 1000); resolved at 2000 s (update cycle
+  // 1000..2000 met).
+  Arrive("c2", At(0));
+  Apply(EventAt(EventKind::kAnswered, "c2", At(5)));
+  Apply(EventAt(EventKind::kCustomerReplied, "c2", At(100)));
+  EXPECT_EQ(Queue(At(100)).items[kNextResponse].nearest_due, At(3700));
+  Apply(EventAt(EventKind::kAgentReplied, "c2", At(1000)));
+  EXPECT_EQ(Queue(At(1000)).items[kPeriodicUpdate].nearest_due, At(8200));
+  Apply(EventAt(EventKind::kResolved, "c2", At(2000)));
+  Apply(EventAt(EventKind::kAgentReplied, "c1", At(2410)));
+
+  const std::vector<ItemAlert> alerts = Tick(At(2410));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].objective, ObjectiveKind::kCallback);
+  EXPECT_EQ(alerts[0].contact_id, "c1");
+  EXPECT_EQ(alerts[0].at, At(1810));
+  const QueueSnapshot q = Queue(At(2410));
+  EXPECT_EQ(q.totals.items[kCallback].missed, 1u);
+  EXPECT_EQ(q.totals.items[kCallback].breaches, 1u);
+  EXPECT_EQ(q.totals.items[kNextResponse].met, 1u);
+  EXPECT_EQ(q.totals.items[kPeriodicUpdate].met, 2u);
+  EXPECT_EQ(q.totals.items[kPeriodicUpdate].missed, 0u);
+  EXPECT_EQ(q.totals.outcomes[AnswerOutcome::kFlowedOutWithin], 1u);
+  EXPECT_EQ(q.totals.outcomes[AnswerOutcome::kAnsweredWithin], 1u);
+  for (const ItemGauges& g : q.items) EXPECT_EQ(g.open, (std::array<int64_t, 3>{0, 0, 0}));
+}
+
+// An item learnt after its deadline (a replayed ARRIVED from two hours ago)
+// gets the reorder allowance from when it was learnt, so that the event
+// completing it in time, sent right behind, still counts as met.
+TEST_F(ItemsTest, ItemLearntLateWaitsTheAllowanceFromWhenItWasLearnt) {
+  Build({Item(ObjectiveKind::kResolution, absl::Hours(1))});
+  Arrive("c1", At(0), At(7200));
+  Arrive("c2", At(0), At(7200));
+  EXPECT_TRUE(Tick(At(7204)).empty());
+  Apply(EventAt(EventKind::kResolved, "c1", At(1800)), At(7204));
+  const std::vector<ItemAlert> alerts = Tick(At(7205));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].contact_id, "c2");
+  EXPECT_EQ(alerts[0].at, At(3600));
+  const QueueSnapshot q = Queue(At(7205));
+  EXPECT_EQ(q.totals.items[kResolution].met, 1u);
+  EXPECT_EQ(q.totals.items[kResolution].breaches, 1u);
+}
+
+TEST_F(ItemsTest, TransferMovesOpenItemsToTheNewQueue) {
+  Build({testing::AnswerObjective(20), Item(ObjectiveKind::kResolution, absl::Hours(8))});
+  Arrive("c1", At(0), std::nullopt, "front");
+  Event transfer = EventAt(EventKind::kTransferred, "c1", At(30));
+  transfer.queue = "back";
+  Apply(transfer);
+  const QueueSnapshot front = Queue(At(30), "front");
+  const QueueSnapshot back = Queue(At(30), "back");
+  EXPECT_EQ(front.items[kResolution].open[kOk], 0);
+  EXPECT_EQ(back.items[kResolution].open[kOk], 1);
+  EXPECT_EQ(back.items[kResolution].oldest_start, At(0));
+  // The answer clock: flowed out late of the front queue (30 s > 20 s; the
+  // breach counted at the transfer), a new wait in the back queue.
+  EXPECT_EQ(front.totals.items[kAnswer].breaches, 1u);
+  EXPECT_EQ(front.items[kAnswer].open[kOk] + front.items[kAnswer].open[kBreached], 0);
+  EXPECT_EQ(back.items[kAnswer].open[kOk], 1);
+  EXPECT_EQ(back.items[kAnswer].nearest_due, At(50));
+}
+
+TEST_F(ItemsTest, ResumedBeforeItsPausedWaitsForIt) {
+  Objective resolution = Item(ObjectiveKind::kResolution, absl::Hours(1));
+  resolution.pausable = true;
+  Build({resolution});
+  Arrive("c1", At(0));
+  Apply(EventAt(EventKind::kResumed, "c1", At(200)));  // parked: not paused yet
+  EXPECT_EQ(engine_->Snapshot(At(200)).health.pending_events, 1u);
+  Apply(EventAt(EventKind::kPaused, "c1", At(100)), At(200));
+  // Paused 100..200: due 3600 + 100.
+  EXPECT_EQ(Queue(At(200)).items[kResolution].nearest_due, At(3700));
+  EXPECT_EQ(engine_->Snapshot(At(200)).health.pending_events, 0u);
+  // A second PAUSED while paused is refused.
+  Event pause = EventAt(EventKind::kPaused, "c1", At(300));
+  pause.event_id = "p1";
+  Apply(pause);
+  const ItemResult again = engine_->ApplyOne(MakeEvent(EventKind::kPaused, "c1", 400, "p2"), At(400));
+  EXPECT_EQ(again.reason, RejectReason::kAlreadyRecorded);
+}
+
+TEST_F(ItemsTest, EscalationsAreCountedByLevel) {
+  Build({Item(ObjectiveKind::kResolution, absl::Hours(8))});
+  Arrive("c1", At(0));
+  int n = 0;
+  for (int level : {0, 1, 2, 9}) {
+    Event e = MakeEvent(EventKind::kEscalated, "c1", 10, "esc" + std::to_string(n++));
+    e.escalation_level = level;
+    Apply(e);
+  }
+  Event bad = MakeEvent(EventKind::kEscalated, "c1", 10, "esc-bad");
+  bad.escalation_level = 10;
+  EXPECT_EQ(engine_->ApplyOne(bad, At(10)).reason, RejectReason::kInvalidField);
+  const QueueSnapshot q = Queue(At(10));
+  EXPECT_EQ(q.totals.escalations, (std::array<uint64_t, kEscalationLevels>{2, 1, 0, 0, 0, 0, 0, 0, 1}));
+}
+
+TEST_F(ItemsTest, OpenItemsKeepTheirContactPastTheRetention) {
+  Build({Item(ObjectiveKind::kResolution, absl::Hours(48))});
+  Arrive("c1", At(0));
+  Apply(EventAt(EventKind::kAnswered, "c1", At(10)));
+  // Contact retention is 1 h after the last event; the case is still open.
+  Tick(At(3 * 3600));
+  EXPECT_EQ(engine_->Snapshot(At(3 * 3600)).health.open_contacts, 1u);
+  Apply(EventAt(EventKind::kResolved, "c1", At(4 * 3600)));
+  Tick(At(6 * 3600));
+  EXPECT_EQ(engine_->Snapshot(At(6 * 3600)).health.open_contacts, 0u);
+  EXPECT_EQ(Queue(At(6 * 3600)).totals.items[kResolution].met, 1u);
+}
+
+// Saved state carries the clocks: a loaded engine fires the same alerts and
+// ends with the same figures as the original.
+TEST_F(ItemsTest, SavedStateCarriesRunningAndPausedClocks) {
+  Objective resolution = Item(ObjectiveKind::kResolution, absl::Hours(2));
+  resolution.pausable = true;
+  resolution.warn.fraction = 0.5;
+  Build({Item(ObjectiveKind::kAcknowledge, absl::Minutes(10)), resolution});
+  Arrive("c1", At(0));
+  Arrive("c2", At(60));
+  Apply(EventAt(EventKind::kPaused, "c2", At(120)));
+  Tick(At(700));
+
+  Engine copy(engine_->options(), policies_);
+  const auto decode = [this](absl::string_view) -> absl::StatusOr<std::shared_ptr<const PolicySet>> {
+    return policies_;
+  };
+  ASSERT_TRUE(copy.LoadState(engine_->SaveState(), decode).ok());
+  EXPECT_EQ(copy.Snapshot(At(700)), engine_->Snapshot(At(700)));
+
+  for (Engine* e : {engine_.get(), &copy}) {
+    e->ApplyOne(EventAt(EventKind::kResumed, "c2", At(1000)), At(1000));
+  }
+  std::vector<ItemAlert> original, loaded;
+  engine_->Tick(At(9000), &original);
+  copy.Tick(At(9000), &loaded);
+  // c1: ack due 600 (fired at the 700 tick, before the save); c1 warning at
+  // 3600, breach at 7200; c2 ack missed already at 700 (due 660); c2
+  // resolution: 60 s used before the pause, resumed at 1000: warning at
+  // 1000 + 3540 = 4540, breach at 1000 + 7140 = 8140.
+  ASSERT_EQ(original.size(), 4u);
+  EXPECT_EQ(loaded, original);
+  EXPECT_EQ(copy.Snapshot(At(9000)), engine_->Snapshot(At(9000)));
+  const QueueSnapshot q = Queue(At(9000));
+  EXPECT_EQ(q.totals.items[kAcknowledge].breaches, 2u);
+  EXPECT_EQ(q.totals.items[kResolution].breaches, 2u);
+  EXPECT_EQ(q.items[kResolution].open[kBreached], 2);
+}
+
+}  // namespace
+}  // namespace slamon::engine
