@@ -351,7 +351,7 @@ absl::StatusOr<Policy> ParsePolicy(const Reader& r, const YAML::Node& node, cons
 absl::Status ParseWindows(const Reader& r, const YAML::Node& node, engine::WindowOptions& w) {
   const std::string path = "windows";
   if (absl::Status s = r.OnlyKeys(node, path, {"rolling", "interval", "day_start", "resolution",
-                                               "at_risk_margin", "min_volume"});
+                                               "at_risk_margin", "min_volume", "history"});
       !s.ok()) {
     return s;
   }
@@ -375,6 +375,10 @@ absl::Status ParseWindows(const Reader& r, const YAML::Node& node, engine::Windo
     if (d < w.resolution || d > absl::Hours(24)) {
       return r.Error(node["rolling"], path + ".rolling", "each window must be between the resolution and 24h");
     }
+  }
+  if (node["history"]) { SLAMON_ASSIGN_OR_RETURN(w.history, r.Duration(node["history"], path + ".history")); }
+  if (w.history < w.interval || w.history > absl::Hours(24 * 400)) {
+    return r.Error(node["history"], path + ".history", "must be between the interval and 400d");
   }
   if (node["at_risk_margin"]) {
     SLAMON_ASSIGN_OR_RETURN(w.at_risk_margin, r.Number(node["at_risk_margin"], path + ".at_risk_margin", 0, 1));

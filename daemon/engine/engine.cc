@@ -134,4 +134,20 @@ EngineSnapshot Engine::Snapshot(absl::Time now) const {
   return snapshot;
 }
 
+std::vector<HistoryRow> Engine::History(absl::Time from, absl::Time to, Period period) const {
+  absl::flat_hash_map<std::pair<QueueKey, absl::Time>, WindowTally> merged;
+  for (const auto& slot : slots_) {
+    std::lock_guard lock(slot->mu);
+    slot->shard.CollectHistory(from, to, period == Period::kDay, merged);
+  }
+  std::vector<HistoryRow> rows;
+  rows.reserve(merged.size());
+  for (auto& [key, tally] : merged) rows.push_back({key.first, key.second, tally});
+  std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
+    return std::tie(a.key.queue, a.key.channel, a.key.policy, a.start) <
+           std::tie(b.key.queue, b.key.channel, b.key.policy, b.start);
+  });
+  return rows;
+}
+
 }  // namespace slamon::engine

@@ -95,6 +95,12 @@ class Engine {
   void CountRejectedAtEdge(RejectReason reason);
 
   EngineSnapshot Snapshot(absl::Time now) const;
+  // The interval history: the periods starting in [from, to), per interval
+  // or summed per local day, sorted by key then start. Exact: every outcome
+  // counted is in the period its event time falls in (within the history
+  // kept, WindowOptions::history).
+  enum class Period : uint8_t { kInterval, kDay };
+  std::vector<HistoryRow> History(absl::Time from, absl::Time to, Period period) const;
   const EngineOptions& options() const { return options_; }
   std::shared_ptr<const PolicySet> policies() const;
 

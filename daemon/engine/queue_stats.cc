@@ -57,7 +57,10 @@ QueueTotals& QueueTotals::operator+=(const QueueTotals& other) {
 
 QueueStats::QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows,
                        const PeriodClock* periods)
-    : key_(std::move(key)), policy_(policy), rolling_(windows), periods_(periods) {}
+    : key_(std::move(key)),
+      policy_(policy),
+      rolling_(windows),
+      periods_(periods, static_cast<size_t>(std::max<int64_t>(1, windows.history / windows.interval))) {}
 
 void QueueStats::RecordAnswer(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
   totals_.outcomes[outcome] += 1;

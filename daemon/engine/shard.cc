@@ -530,4 +530,20 @@ void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>
   health.dedup_entries += dedup_.size();
 }
 
+void Shard::CollectHistory(absl::Time from, absl::Time to, bool by_day,
+                           absl::flat_hash_map<std::pair<QueueKey, absl::Time>, WindowTally>& into) const {
+  for (const auto& [key, stats] : stats_) {
+    const PeriodWindows& periods = stats.periods();
+    // A day starting before `from` may hold intervals after it: take the
+    // intervals of the whole day, then keep the days starting in range.
+    const absl::Time first = by_day ? periods.clock().DayOf(from) : from;
+    for (auto it = periods.history().lower_bound(first); it != periods.history().end(); ++it) {
+      const absl::Time start = by_day ? periods.clock().DayOf(it->first) : it->first;
+      if (start >= to) break;
+      if (start < from) continue;
+      into[{key, start}] += it->second;
+    }
+  }
+}
+
 }  // namespace slamon::engine

@@ -47,6 +47,10 @@ class Shard {
   void Collect(absl::Time now,
                absl::flat_hash_map<QueueKey, QueueSnapshot>& into, HealthSnapshot& health);
 
+  // Adds this shard's history in [from, to) to `into`, per interval or day.
+  void CollectHistory(absl::Time from, absl::Time to, bool by_day,
+                      absl::flat_hash_map<std::pair<QueueKey, absl::Time>, WindowTally>& into) const;
+
   // The shard's whole state (see Engine::SaveState). Load is for an empty
   // shard; `policies[id]` resolves a saved policy id (policies[0] is null).
   void Save(StateWriter& out, const PolicyIds& ids) const;

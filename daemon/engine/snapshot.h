@@ -75,6 +75,14 @@ struct ItemAlert {
   bool operator==(const ItemAlert&) const = default;
 };
 
+// One reporting period of one (queue, channel, policy): what completed in it.
+struct HistoryRow {
+  QueueKey key;
+  absl::Time start;  // of the interval or local day (the policy's time zone)
+  WindowTally tally;
+  bool operator==(const HistoryRow&) const = default;
+};
+
 struct EngineSnapshot {
   absl::Time taken_at;
   std::vector<QueueSnapshot> queues;  // sorted by key

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "daemon/engine/policy.h"
+#include "daemon/engine/snapshot.h"
 #include "daemon/engine/windows.h"
 
 namespace slamon::engine {
@@ -20,6 +21,17 @@ inline constexpr double kRatioTolerance = 1e-9;
 // already waited past the warning point make a met window at risk.
 ObjectiveStatus AnswerStatus(const Objective& answer, const WindowTally& window,
                              int64_t waiting_past_warning, const WindowOptions& options);
+
+// An item objective (not answer) over one window. With a goal it is judged
+// like the answer objective, on met / (met + missed); without one every item
+// is a promise: a miss in the window or a breached open item breaches it.
+// Open items at risk, or breached under a goal, make a met window at risk.
+ObjectiveStatus ItemStatus(const Objective& objective, const WindowTally& window, const ItemGauges& live,
+                           const WindowOptions& options);
+
+// met / (met + missed) of an item objective in a window; nullopt if none
+// completed.
+std::optional<double> MetRatio(const WindowTally& window, ObjectiveKind kind);
 
 // The denominator of `formula` for these counts.
 uint64_t FormulaVolume(Formula formula, const OutcomeCounts& c);

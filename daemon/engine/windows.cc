@@ -135,6 +135,16 @@ void PeriodClock::Advance(absl::Time now) {
   }
 }
 
+absl::Time PeriodClock::IntervalOf(absl::Time t) const {
+  if (t >= interval_start_ && t < interval_end_) return interval_start_;
+  return IntervalStart(t, interval_length_, zone_);
+}
+
+absl::Time PeriodClock::DayOf(absl::Time t) const {
+  if (t >= day_start_ && t < day_end_) return day_start_;
+  return DayStart(t, day_start_offset_, zone_);
+}
+
 void PeriodWindows::Sync() {
   if (interval_.start != clock_->interval_start()) interval_ = {clock_->interval_start(), {}};
   if (day_.start != clock_->day_start()) day_ = {clock_->day_start(), {}};
@@ -146,6 +156,8 @@ void PeriodWindows::Add(absl::Time at, const WindowEntry& entry) {
   // in the rolling windows; one before the period started belongs to history.
   if (at >= interval_.start) interval_.tally.Add(entry);
   if (at >= day_.start) day_.tally.Add(entry);
+  history_[clock_->IntervalOf(at)].Add(entry);
+  if (history_.size() > history_intervals_) history_.erase(history_.begin());
 }
 
 }  // namespace slamon::engine
@@ -225,6 +237,11 @@ void PeriodWindows::Save(StateWriter& out) const {
     out.Time(p->start);
     p->tally.Save(out);
   }
+  out.Varint(history_.size());
+  for (const auto& [start, tally] : history_) {
+    out.Time(start);
+    tally.Save(out);
+  }
 }
 
 void PeriodWindows::Load(StateReader& in) {
@@ -232,6 +249,13 @@ void PeriodWindows::Load(StateReader& in) {
     p->start = in.Time();
     p->tally.Load(in);
   }
+  if (in.format() < 2) return;  // format 1 kept no history
+  const size_t n = in.Count(10);
+  for (size_t i = 0; i < n && in.ok(); ++i) {
+    const absl::Time start = in.Time();
+    history_[start].Load(in);
+  }
+  while (history_.size() > history_intervals_) history_.erase(history_.begin());
 }
 
 }  // namespace slamon::engine

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/time/time.h"
 #include "daemon/engine/outcome.h"
 #include "daemon/engine/policy.h"
@@ -57,6 +58,9 @@ struct WindowOptions {
   absl::Duration interval = absl::Minutes(30);
   // Local time at which "today" begins.
   absl::Duration day_start = absl::ZeroDuration();
+  // How much interval history each queue keeps (the newest intervals with
+  // outcomes, history / interval of them), for exact reports.
+  absl::Duration history = absl::Hours(24 * 7);
   // A window is "at risk" when its figure is under goal + this margin.
   double at_risk_margin = 0.05;
   // Under this many contacts in the formula's denominator, a window is
@@ -123,6 +127,10 @@ class PeriodClock {
   void Advance(absl::Time now);
   absl::Time interval_start() const { return interval_start_; }
   absl::Time day_start() const { return day_start_; }
+  // Start of the interval / local day containing `t` (no zone arithmetic
+  // for the current one).
+  absl::Time IntervalOf(absl::Time t) const;
+  absl::Time DayOf(absl::Time t) const;
 
  private:
   absl::Duration interval_length_;
@@ -134,10 +142,13 @@ class PeriodClock {
   absl::Time day_end_ = absl::InfinitePast();
 };
 
-// One queue's tallies for the current interval and day of its PeriodClock.
+// One queue's tallies for the current interval and day of its PeriodClock,
+// and its interval history: every outcome lands in the interval its event
+// time falls in, so a report over the history adds up to the counters.
 class PeriodWindows {
  public:
-  explicit PeriodWindows(const PeriodClock* clock) : clock_(clock) {}
+  PeriodWindows(const PeriodClock* clock, size_t history_intervals)
+      : clock_(clock), history_intervals_(history_intervals) {}
 
   void Add(absl::Time at, const WindowEntry& entry);
   void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) { Add(at, WindowEntry::Answer(outcome, wait)); }
@@ -145,6 +156,10 @@ class PeriodWindows {
   void Sync();
   const WindowTally& interval() const { return interval_.tally; }
   const WindowTally& today() const { return day_.tally; }
+  // Intervals with outcomes, by start; the oldest beyond the configured
+  // count are dropped.
+  const absl::btree_map<absl::Time, WindowTally>& history() const { return history_; }
+  const PeriodClock& clock() const { return *clock_; }
 
   void Save(StateWriter& out) const;
   void Load(StateReader& in);
@@ -155,8 +170,10 @@ class PeriodWindows {
     WindowTally tally;
   };
   const PeriodClock* clock_;
+  size_t history_intervals_;
   Period interval_;
   Period day_;
+  absl::btree_map<absl::Time, WindowTally> history_;
 };
 
 // Start of the aligned interval containing `t` in `zone` (intervals start at

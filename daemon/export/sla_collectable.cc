@@ -29,6 +29,10 @@ constexpr engine::EventKind kCoreVolume[] = {
 
 constexpr const char* kWaitOutcome[engine::kWaitKindCount] = {"answered", "abandoned", "flowed_out"};
 
+// Families written from two places share their help text.
+constexpr const char* kOutcomesHelp = "Stopped objective clocks, by outcome.";
+constexpr const char* kStatusHelp = "0 met, 1 at risk, 2 breached, over the window.";
+
 
 Labels QueueLabels(const engine::QueueKey& k) {
   return {{"queue", k.queue}, {"channel", k.channel}};
@@ -73,6 +77,71 @@ void RenderQueue(const QueueSnapshot& q, const engine::EngineOptions& options, F
                  t.surveyed, t.csat_score_sum);
   out.Add("slamon_csat_top_two_total", "Survey answers in the top two points of a 5-point scale.",
           MetricType::Counter, labels, static_cast<double>(t.csat_top_two));
+  for (int l = 0; l < engine::kEscalationLevels; ++l) {
+    if (t.escalations[l] == 0) continue;
+    out.Add("slamon_escalations_total", "ESCALATED events, by level (an unspecified level counts as 1).",
+            MetricType::Counter, With(labels, "level", std::to_string(l + 1)), static_cast<double>(t.escalations[l]));
+  }
+}
+
+// Threshold and goal of every objective, and the item figures: breaches,
+// warnings and open items for all (answer included), met / missed and
+// elapsed time for the item objectives.
+void RenderObjectives(const QueueSnapshot& q, absl::Time now, const engine::EngineOptions& options, Families& out) {
+  const Labels labels = PolicyLabels(q.key);
+  for (const engine::Objective& o : q.objectives) {
+    const int k = static_cast<int>(o.kind);
+    const Labels objective = With(labels, "objective", std::string(engine::ObjectiveKindName(o.kind)));
+    if (o.business_days > 0) {
+      out.Add("slamon_objective_threshold_business_days", "The objective's threshold in business days.",
+              MetricType::Gauge, objective, o.business_days);
+    } else {
+      out.Add("slamon_objective_threshold_seconds", "The objective's threshold, in its basis (business seconds "
+              "for a business calendar).", MetricType::Gauge, objective, absl::ToDoubleSeconds(o.threshold));
+    }
+    if (o.goal) {
+      out.Add("slamon_objective_goal_ratio", "The share of contacts the objective promises within threshold.",
+              MetricType::Gauge, objective, *o.goal);
+    }
+    const engine::ItemTotals& t = q.totals.items[k];
+    out.Add("slamon_objective_breaches_total", "Deadlines passed (after the reorder allowance), counted when "
+            "they pass, while the contact is open.", MetricType::Counter, objective, static_cast<double>(t.breaches));
+    out.Add("slamon_objective_warnings_total", "Warning points passed, counted when they pass.",
+            MetricType::Counter, objective, static_cast<double>(t.warnings));
+    const engine::ItemGauges& g = q.items[k];
+    for (int st = 0; st < engine::kItemStateCount; ++st) {
+      out.Add("slamon_objective_open_items", "Open items (running clocks) by state against their deadline.",
+              MetricType::Gauge,
+              With(objective, "state", std::string(engine::ItemStateName(static_cast<engine::ItemState>(st)))),
+              static_cast<double>(g.open[st]));
+    }
+    out.Add("slamon_objective_oldest_open_item_age_seconds",
+            "Age of the oldest open item (since its clock started, calendar time); 0 if none.", MetricType::Gauge,
+            objective, g.oldest_start == absl::InfiniteFuture() ? 0 : absl::ToDoubleSeconds(now - g.oldest_start));
+    if (g.nearest_due != absl::InfiniteFuture()) {
+      out.Add("slamon_objective_nearest_deadline_seconds",
+              "Seconds until the nearest deadline of a running item; negative once it passed. Absent when no "
+              "item's clock runs.", MetricType::Gauge, objective,
+              absl::ToDoubleSeconds(g.nearest_due - now));
+    }
+    if (o.kind == engine::ObjectiveKind::kAnswer) continue;  // §3 outcomes: RenderPolicy
+    for (const auto& [name, n] : {std::pair{"met", t.met}, std::pair{"missed", t.missed}}) {
+      out.Add("slamon_objective_outcomes_total", kOutcomesHelp, MetricType::Counter,
+              With(objective, "outcome", name), static_cast<double>(n));
+    }
+    out.AddHistogram("slamon_objective_elapsed_seconds",
+                     "Time used by completed objective cycles, in the objective's basis (pauses excluded).",
+                     objective, t.elapsed, options.elapsed_buckets);
+    for (const engine::WindowFigures& w : q.windows) {
+      const Labels wl = With(objective, "window", w.name);
+      if (auto ratio = engine::MetRatio(w.tally, o.kind)) {
+        out.Add("slamon_objective_met_ratio", "Share of the item objective's cycles completed within the window "
+                "that met the threshold.", MetricType::Gauge, wl, *ratio);
+      }
+      out.Add("slamon_objective_status", kStatusHelp, MetricType::Gauge, wl,
+              static_cast<double>(engine::ItemStatus(o, w.tally, g, options.windows)));
+    }
+  }
 }
 
 void RenderPolicy(const QueueSnapshot& q, const engine::EngineOptions& options, Families& out) {
@@ -82,20 +151,9 @@ void RenderPolicy(const QueueSnapshot& q, const engine::EngineOptions& options, 
   const Labels objective = With(labels, "objective", "answer");
   for (int o = 0; o < engine::kAnswerOutcomeCount; ++o) {
     const auto outcome = static_cast<AnswerOutcome>(o);
-    out.Add("slamon_objective_outcomes_total", "Stopped objective clocks, by outcome.",
+    out.Add("slamon_objective_outcomes_total", kOutcomesHelp,
             MetricType::Counter, With(objective, "outcome", std::string(engine::AnswerOutcomeName(outcome))),
             static_cast<double>(q.totals.outcomes[outcome]));
-  }
-  if (answer.business_days > 0) {
-    out.Add("slamon_objective_threshold_business_days", "The objective's threshold in business days.",
-            MetricType::Gauge, objective, answer.business_days);
-  } else {
-    out.Add("slamon_objective_threshold_seconds", "The objective's threshold, in its basis (business seconds "
-            "for a business calendar).", MetricType::Gauge, objective, absl::ToDoubleSeconds(answer.threshold));
-  }
-  if (answer.goal) {
-    out.Add("slamon_objective_goal_ratio", "The share of contacts the objective promises within threshold.",
-            MetricType::Gauge, objective, *answer.goal);
   }
   out.Add("slamon_contacts_waiting_past_threshold",
           "Contacts waiting longer than the answer threshold now: certain misses.", MetricType::Gauge,
@@ -122,7 +180,7 @@ void RenderPolicy(const QueueSnapshot& q, const engine::EngineOptions& options, 
     }
     const engine::ObjectiveStatus status =
         engine::AnswerStatus(answer, w.tally, q.waiting_past_warning, options.windows);
-    out.Add("slamon_objective_status", "0 met, 1 at risk, 2 breached, over the window.",
+    out.Add("slamon_objective_status", kStatusHelp,
             MetricType::Gauge, With(wl, "objective", "answer"), static_cast<double>(status));
   }
 }
@@ -170,7 +228,10 @@ std::vector<MetricFamily> RenderSnapshot(const engine::EngineSnapshot& snapshot,
       merged.oldest_wait = std::max(merged.oldest_wait, next.oldest_wait);
     }
     RenderQueue(merged, options, out);
-    for (; i < j; ++i) RenderPolicy(snapshot.queues[i], options, out);
+    for (; i < j; ++i) {
+      RenderPolicy(snapshot.queues[i], options, out);
+      RenderObjectives(snapshot.queues[i], snapshot.taken_at, options, out);
+    }
   }
   RenderHealth(snapshot.health, out);
   return out.Take();

@@ -44,7 +44,7 @@ TEST(DayStartTest, LocalMidnightAndConfiguredStart) {
 TEST(PeriodWindowsTest, SpringForwardDayIsTwentyThreeHours) {
   WindowOptions options;
   PeriodClock clock(options, Zone("Europe/Madrid"));
-  PeriodWindows periods(&clock);
+  PeriodWindows periods(&clock, /*history_intervals=*/48);
   clock.Advance(Utc(2026, 3, 29, 12, 0));
   EXPECT_EQ(clock.day_start(), Utc(2026, 3, 28, 23, 0));
   periods.Add(Utc(2026, 3, 29, 21, 59), AnswerOutcome::kAnsweredWithin, absl::Seconds(3));
