@@ -12,7 +12,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
-#include "collectors/common/proto_time.h"
+#include "proto/proto_time.h"
 #include "common/cli.h"
 #include "daemon/ingest/ingest_service.h"
 #include "prometheus/registry.h"
@@ -42,7 +42,7 @@ std::vector<grpc::ByteBuffer> BuildBatches(int64_t events, int64_t batch_size, i
       e->set_source("load");
       e->set_contact_id(id);
       e->set_event_id(absl::StrCat(run, "-", n));
-      slamon::collectors::SetTimestamp(arrived + absl::Seconds(k * 10 + contact % 30), e->mutable_occurred_at());
+      slamon::SetTimestamp(arrived + absl::Seconds(k * 10 + contact % 30), e->mutable_occurred_at());
       if (k == 0) {
         e->set_queue(absl::StrCat("q", contact % 100));
         e->set_channel("phone");

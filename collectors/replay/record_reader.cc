@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "collectors/common/proto_time.h"
+#include "proto/proto_time.h"
 #include "common/duration.h"
 
 namespace slamon::collectors {

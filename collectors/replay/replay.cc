@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "collectors/common/proto_time.h"
+#include "proto/proto_time.h"
 #include "collectors/common/publisher.h"
 #include "collectors/replay/record_reader.h"
 

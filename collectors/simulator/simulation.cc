@@ -1,7 +1,7 @@
 #include "collectors/simulator/simulation.h"
 
 #include "absl/strings/str_cat.h"
-#include "collectors/common/proto_time.h"
+#include "proto/proto_time.h"
 #include "common/duration.h"
 #include "yaml-cpp/yaml.h"
 

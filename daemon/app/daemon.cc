@@ -21,6 +21,7 @@
 #include "daemon/export/storage_collectable.h"
 #include "daemon/ingest/batch_applier.h"
 #include "daemon/ingest/ingest_service.h"
+#include "daemon/query/query_service.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
 #include "spdlog/spdlog.h"
@@ -65,6 +66,7 @@ struct Daemon::State {
   std::shared_ptr<exporter::StorageCollectable> storage_collectable;
   std::unique_ptr<ingest::BatchApplier> applier;
   std::unique_ptr<ingest::IngestService> ingest;
+  std::unique_ptr<query::QueryService> query;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<prometheus::Exposer> exposer;
   boost::asio::io_context io;
@@ -146,8 +148,18 @@ absl::Status Daemon::State::OpenStorage() {
 }
 
 void Daemon::State::Tick() {
-  if (journal == nullptr) return engine->Tick(absl::Now());
-  journal->Record(storage::RecordType::kTick, "", [this](absl::Time now) { engine->Tick(now); });
+  std::vector<engine::ItemAlert> alerts;
+  if (journal == nullptr) {
+    engine->Tick(absl::Now(), &alerts);
+  } else {
+    journal->Record(storage::RecordType::kTick, "", [&](absl::Time now) { engine->Tick(now, &alerts); });
+  }
+  for (const engine::ItemAlert& a : alerts) {
+    SPDLOG_DEBUG("{} {} {}/{} {}/{} {} at {}", a.kind == engine::ItemAlert::Kind::kBreach ? "breach" : "warning",
+                 engine::ObjectiveKindName(a.objective), a.key.queue, a.key.channel, a.source, a.contact_id,
+                 a.key.policy, FormatRfc3339(a.at));
+  }
+  query->Publish(alerts);
 }
 
 void Daemon::State::SetPolicies(std::shared_ptr<const engine::PolicySet> policies) {
@@ -173,12 +185,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
         applier->Apply(batch, ack, std::move(done));
       },
       *s->registry);
+  s->query = std::make_unique<query::QueryService>(s->engine.get(), clock, *s->registry);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(s->config.grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(s->ingest.get());
+  builder.RegisterService(s->query.get());
   // Collectors keep long-lived streams open; let them ping to keep NATs open.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -209,7 +223,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
 
   spdlog::info("slamond {} started with {}", SLAMON_VERSION_STRING, s->config.source);
   spdlog::info("policies: {}", PolicyList(s->config.policies));
-  spdlog::info("gRPC ingest listening on {}", grpc_address);
+  spdlog::info("gRPC ingest and query listening on {}", grpc_address);
   spdlog::info("metrics at http://{}/metrics", metrics_address);
   if (!s->options.ports_file.empty()) {
     if (absl::Status st = WritePortsFile(s->options.ports_file, grpc_address, metrics_address); !st.ok()) {
@@ -310,6 +324,7 @@ void Daemon::State::WaitForSignal() {
     }
     spdlog::info("received {}, draining ingest streams", signal == SIGTERM ? "SIGTERM" : "SIGINT");
     tick_timer.cancel();
+    query->Shutdown();
     // Streams still open at the deadline are cancelled; their unacknowledged
     // batches are resent by the collectors and deduplicated.
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -2,7 +2,7 @@
 // is M/M/N, whose service level Erlang C gives exactly (sla-semantics §7).
 #include "collectors/simulator/simulation.h"
 
-#include "collectors/common/proto_time.h"
+#include "proto/proto_time.h"
 
 #include <cmath>
 #include <map>

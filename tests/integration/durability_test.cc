@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "collectors/common/proto_time.h"
+#include "proto/proto_time.h"
 #include "collectors/common/publisher.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness.h"
@@ -64,7 +64,7 @@ std::vector<v1::ContactEvent> EventSet(absl::Time now) {
     e.set_source("crash");
     e.set_contact_id(absl::StrCat("c", contact));
     e.set_event_id(absl::StrCat("c", contact, "/", v1::EventKind_Name(kind), suffix));
-    collectors::SetTimestamp(at, e.mutable_occurred_at());
+    SetTimestamp(at, e.mutable_occurred_at());
     return &e;
   };
   for (int i = 0; i < 80'000; ++i) {
@@ -93,7 +93,7 @@ std::vector<v1::ContactEvent> EventSet(absl::Time now) {
   // In time order, as a source emits them: thousands of contacts are open at
   // any point of the stream, so every kill cuts through many of them.
   std::stable_sort(events.begin(), events.end(), [](const v1::ContactEvent& a, const v1::ContactEvent& b) {
-    return collectors::ToTime(a.occurred_at()) < collectors::ToTime(b.occurred_at());
+    return ToTime(a.occurred_at()) < ToTime(b.occurred_at());
   });
   return events;
 }

@@ -1,11 +1,11 @@
-// absl::Time <-> google.protobuf.Timestamp for collectors.
-#ifndef SLAMON_COLLECTORS_COMMON_PROTO_TIME_H_
-#define SLAMON_COLLECTORS_COMMON_PROTO_TIME_H_
+// absl::Time <-> google.protobuf.Timestamp, for every side of the API.
+#ifndef SLAMON_PROTO_PROTO_TIME_H_
+#define SLAMON_PROTO_PROTO_TIME_H_
 
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 
-namespace slamon::collectors {
+namespace slamon {
 
 inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
   const absl::Duration since_epoch = t - absl::UnixEpoch();
@@ -18,6 +18,6 @@ inline absl::Time ToTime(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
-}  // namespace slamon::collectors
+}  // namespace slamon
 
-#endif  // SLAMON_COLLECTORS_COMMON_PROTO_TIME_H_
+#endif  // SLAMON_PROTO_PROTO_TIME_H_
