@@ -121,7 +121,15 @@ class QueueStats {
   // A completed item objective cycle, attributed to `at`.
   void RecordItem(absl::Time at, ObjectiveKind kind, bool met, absl::Duration elapsed,
                   const std::vector<double>& elapsed_bounds);
-  OpenItems& open_items(ObjectiveKind kind) { return open_items_[static_cast<int>(kind)]; }
+  // Open items follow every change of a clock: untrack, change, track. The
+  // answer objective's open items are the waiting contacts (waiting()), so
+  // its clocks are not tracked twice.
+  void TrackItem(const ItemClock& clock) {
+    if (clock.kind() != ObjectiveKind::kAnswer) open_items_[static_cast<int>(clock.kind())].Add(clock);
+  }
+  void UntrackItem(const ItemClock& clock) {
+    if (clock.kind() != ObjectiveKind::kAnswer) open_items_[static_cast<int>(clock.kind())].Remove(clock);
+  }
   const OpenItems& open_items(ObjectiveKind kind) const { return open_items_[static_cast<int>(kind)]; }
   void StartWaiting(absl::Time since) { waiting_.insert(since); }
   void StopWaiting(absl::Time since);

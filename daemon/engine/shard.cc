@@ -434,9 +434,10 @@ void Shard::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
   const Nanos now_ns = ToNanos(now_);
   while (!deadlines_.empty() && deadlines_.front().fire <= now_ns) {
     std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
-    Deadline due = std::move(deadlines_.back());
+    const Deadline due = deadlines_.back();
     deadlines_.pop_back();
-    auto it = contacts_.find(due.key);
+    auto it = contacts_.find(deadline_keys_[due.key]);
+    free_deadline_keys_.push_back(due.key);
     if (it != contacts_.end() && it->second.scheduled == due.fire) FireItems(it);
   }
   if (alerts != nullptr) alerts->insert(alerts->end(), alerts_.begin(), alerts_.end());
@@ -504,15 +505,28 @@ void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>
     q.waiting += static_cast<int64_t>(waiting.size());
     if (!waiting.empty()) q.oldest_wait = std::max(q.oldest_wait, now_ - *waiting.begin());
     if (q.answer) {
+      // The answer objective's open items are the waiting contacts.
+      int64_t at_risk = 0, breached = 0;
       for (absl::Time since : waiting) {  // oldest first
         const bool past_warning = q.answer->WarningReached(since, now_);
         const bool past_threshold = !q.answer->Met(since, now_);
         if (!past_warning && !past_threshold) break;  // the rest waited less
         if (past_warning) q.waiting_past_warning += 1;
         if (past_threshold) q.waiting_past_threshold += 1;
+        (past_threshold ? breached : at_risk) += 1;
+      }
+      ItemGauges& g = q.items[static_cast<int>(ObjectiveKind::kAnswer)];
+      g.open[static_cast<int>(ItemState::kOk)] += static_cast<int64_t>(waiting.size()) - at_risk - breached;
+      g.open[static_cast<int>(ItemState::kAtRisk)] += at_risk;
+      g.open[static_cast<int>(ItemState::kBreached)] += breached;
+      if (!waiting.empty()) {
+        const absl::Time oldest = *waiting.begin();
+        g.oldest_start = std::min(g.oldest_start, oldest);
+        g.nearest_due = std::min(g.nearest_due, q.answer->AddElapsed(oldest, q.answer->Budget(oldest)));
       }
     }
     for (int k = 0; k < kObjectiveKindCount; ++k) {
+      if (static_cast<ObjectiveKind>(k) == ObjectiveKind::kAnswer) continue;
       const OpenItems& open = stats.open_items(static_cast<ObjectiveKind>(k));
       ItemGauges& g = q.items[k];
       for (int st = 0; st < kItemStateCount; ++st) g.open[st] += open.count(static_cast<ItemState>(st));
@@ -537,12 +551,11 @@ void Shard::CollectHistory(absl::Time from, absl::Time to, bool by_day,
     // A day starting before `from` may hold intervals after it: take the
     // intervals of the whole day, then keep the days starting in range.
     const absl::Time first = by_day ? periods.clock().DayOf(from) : from;
-    for (auto it = periods.history().lower_bound(first); it != periods.history().end(); ++it) {
-      const absl::Time start = by_day ? periods.clock().DayOf(it->first) : it->first;
-      if (start >= to) break;
-      if (start < from) continue;
-      into[{key, start}] += it->second;
-    }
+    const absl::Time last = by_day ? periods.clock().DayOf(to) + absl::Hours(26) : to;
+    periods.ForEachInterval(first, last, [&](absl::Time interval, const WindowTally& tally) {
+      const absl::Time start = by_day ? periods.clock().DayOf(interval) : interval;
+      if (start >= from && start < to) into[{key, start}] += tally;
+    });
   }
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
@@ -79,8 +80,9 @@ class Shard {
     bool paused = false;  // between PAUSED and RESUMED
     // When its entry in deadlines_ fires (kNeverNanos if it has none).
     Nanos scheduled = kNeverNanos;
-    // The running item objectives (the answer clock only while waiting).
-    std::vector<ItemClock> clocks;
+    // The running item objectives (the answer clock only while waiting);
+    // most contacts have one at a time.
+    absl::InlinedVector<ItemClock, 1> clocks;
     absl::Time arrived_at;
     absl::Time segment_start;
     absl::Time answered_at = kNever;
@@ -122,12 +124,13 @@ class Shard {
     std::string detail;
   };
   using ContactMap = absl::flat_hash_map<ContactKey, Contact, KeyHash, KeyEq>;
-  // An entry of the deadline index: a min-heap on `fire`. Entries are not
-  // removed when a clock stops or moves; one whose `fire` is no longer its
-  // contact's `scheduled` is skipped when it comes up.
+  // An entry of the deadline index: a min-heap on `fire`, whose contact key
+  // sits in deadline_keys_[key] so that heap moves stay 16 bytes. Entries
+  // are not removed when a clock stops or moves; one whose `fire` is no
+  // longer its contact's `scheduled` is skipped when it comes up.
   struct Deadline {
     Nanos fire;
-    ContactKey key;
+    uint32_t key;
     bool operator>(const Deadline& other) const { return fire > other.fire; }
   };
 
@@ -205,6 +208,8 @@ class Shard {
   size_t max_parked_;
   std::deque<std::pair<absl::Time, ContactKey>> expiry_order_;
   std::vector<Deadline> deadlines_;  // a heap, std::greater
+  std::vector<ContactKey> deadline_keys_;
+  std::vector<uint32_t> free_deadline_keys_;
   // Warnings and breaches not yet handed out by Tick.
   std::vector<ItemAlert> alerts_;
   DedupIndex dedup_;

@@ -26,15 +26,14 @@ void Shard::StartItem(Contact& contact, ObjectiveKind kind, absl::Time at) {
   // The answer clock is a queue wait: PAUSED does not stop it.
   const bool paused = contact.paused && objective->pausable && kind != ObjectiveKind::kAnswer;
   contact.clocks.emplace_back(*objective, at, now_, paused);
-  contact.stats->open_items(kind).Add(contact.clocks.back());
+  contact.stats->TrackItem(contact.clocks.back());
 }
 
 void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, absl::Time at) {
   ItemClock* clock = RunningClock(contact, kind);
   if (clock == nullptr) return;
   const Objective& objective = *ObjectiveOf(contact, kind);
-  OpenItems& open = contact.stats->open_items(kind);
-  open.Remove(*clock);
+  contact.stats->UntrackItem(*clock);
   const bool met = clock->Met(objective, at);
   ItemTotals& totals = contact.stats->totals().items[static_cast<int>(kind)];
   if (!met && clock->state() != ItemState::kBreached) {
@@ -51,6 +50,8 @@ void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kin
     contact.stats->RecordItem(at, kind, met, clock->Elapsed(objective, at), options_.elapsed_buckets);
   }
   contact.clocks.erase(contact.clocks.begin() + (clock - contact.clocks.data()));
+  // Its entries in the index are skipped when they come up.
+  if (contact.clocks.empty()) contact.scheduled = kNeverNanos;
 }
 
 void Shard::CompleteOpenItems(Contact& contact, const Event& event, absl::Time at) {
@@ -64,27 +65,25 @@ void Shard::PauseItems(Contact& contact, absl::Time at) {
   for (ItemClock& clock : contact.clocks) {
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
     if (!objective.pausable || clock.kind() == ObjectiveKind::kAnswer) continue;
-    OpenItems& open = contact.stats->open_items(clock.kind());
-    open.Remove(clock);
+    contact.stats->UntrackItem(clock);
     clock.Pause(objective, at);
-    open.Add(clock);
+    contact.stats->TrackItem(clock);
   }
 }
 
 void Shard::ResumeItems(Contact& contact, absl::Time at) {
   for (ItemClock& clock : contact.clocks) {
     if (!clock.paused()) continue;
-    OpenItems& open = contact.stats->open_items(clock.kind());
-    open.Remove(clock);
+    contact.stats->UntrackItem(clock);
     clock.Resume(*ObjectiveOf(contact, clock.kind()), at, now_);
-    open.Add(clock);
+    contact.stats->TrackItem(clock);
   }
 }
 
 void Shard::MoveItems(Contact& contact, QueueStats* to) {
   for (const ItemClock& clock : contact.clocks) {
-    contact.stats->open_items(clock.kind()).Remove(clock);
-    to->open_items(clock.kind()).Add(clock);
+    contact.stats->UntrackItem(clock);
+    to->TrackItem(clock);
   }
 }
 
@@ -102,12 +101,11 @@ void Shard::FireItems(ContactMap::iterator it) {
   for (ItemClock& clock : contact.clocks) {
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
     while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance) {
-      OpenItems& open = contact.stats->open_items(clock.kind());
-      open.Remove(clock);
+      contact.stats->UntrackItem(clock);
       const absl::Time warning_point = clock.ChangeInstant(objective);
       const absl::Time due = FromNanos(clock.due_nanos());
       const ItemState state = clock.Advance(objective);
-      open.Add(clock);
+      contact.stats->TrackItem(clock);
       ItemTotals& totals = contact.stats->totals().items[static_cast<int>(clock.kind())];
       const bool breach = state == ItemState::kBreached;
       const absl::Time at = breach ? due : warning_point;
@@ -127,7 +125,16 @@ void Shard::ScheduleItems(ContactMap::iterator it) {
   const Nanos fire = next + absl::ToInt64Nanoseconds(options_.reorder_allowance);
   if (fire >= contact.scheduled) return;  // the earlier entry fires first and plans again
   contact.scheduled = fire;
-  deadlines_.push_back({fire, it->first});
+  uint32_t key;
+  if (free_deadline_keys_.empty()) {
+    key = static_cast<uint32_t>(deadline_keys_.size());
+    deadline_keys_.push_back(it->first);
+  } else {
+    key = free_deadline_keys_.back();
+    free_deadline_keys_.pop_back();
+    deadline_keys_[key] = it->first;
+  }
+  deadlines_.push_back({fire, key});
   std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
 }
 

@@ -183,7 +183,7 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
     }
     if (!in.ok()) return;
     if (c.stage == Stage::kWaiting) c.stats->StartWaiting(c.segment_start);
-    for (const ItemClock& clock : c.clocks) c.stats->open_items(clock.kind()).Add(clock);
+    for (const ItemClock& clock : c.clocks) c.stats->TrackItem(clock);
     auto [it, added] = contacts_.try_emplace(std::move(key), std::move(c));
     if (!added) return in.Fail("contact saved twice");
     ScheduleItems(it);

@@ -1,6 +1,7 @@
 #include "daemon/engine/windows.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "common/check.h"
 #include "daemon/engine/seconds.h"
@@ -146,18 +147,40 @@ absl::Time PeriodClock::DayOf(absl::Time t) const {
 }
 
 void PeriodWindows::Sync() {
-  if (interval_.start != clock_->interval_start()) interval_ = {clock_->interval_start(), {}};
+  if (interval_.start != clock_->interval_start()) {
+    // The interval ends: into the history (the current one is counted in
+    // interval_ only, so that an outcome costs one tally update).
+    if (interval_.tally != WindowTally{}) AddToHistory(interval_.start, interval_.tally);
+    interval_ = {clock_->interval_start(), {}};
+  }
   if (day_.start != clock_->day_start()) day_ = {clock_->day_start(), {}};
+}
+
+void PeriodWindows::AddToHistory(absl::Time start, const WindowTally& tally) {
+  history_[start] += tally;
+  while (history_.size() > history_intervals_) history_.erase(history_.begin());
+}
+
+void PeriodWindows::ForEachInterval(absl::Time from, absl::Time to,
+                                    const std::function<void(absl::Time, const WindowTally&)>& visit) const {
+  for (auto it = history_.lower_bound(from); it != history_.end() && it->first < to; ++it) visit(it->first, it->second);
+  if (interval_.start >= from && interval_.start < to && interval_.tally != WindowTally{}) {
+    visit(interval_.start, interval_.tally);
+  }
 }
 
 void PeriodWindows::Add(absl::Time at, const WindowEntry& entry) {
   Sync();
   // An outcome stamped ahead of the clock counts in the current period, like
   // in the rolling windows; one before the period started belongs to history.
-  if (at >= interval_.start) interval_.tally.Add(entry);
+  if (at >= interval_.start) {
+    interval_.tally.Add(entry);
+  } else {
+    WindowTally one;
+    one.Add(entry);
+    AddToHistory(clock_->IntervalOf(at), one);
+  }
   if (at >= day_.start) day_.tally.Add(entry);
-  history_[clock_->IntervalOf(at)].Add(entry);
-  if (history_.size() > history_intervals_) history_.erase(history_.begin());
 }
 
 }  // namespace slamon::engine
@@ -253,9 +276,10 @@ void PeriodWindows::Load(StateReader& in) {
   const size_t n = in.Count(10);
   for (size_t i = 0; i < n && in.ok(); ++i) {
     const absl::Time start = in.Time();
-    history_[start].Load(in);
+    WindowTally tally;
+    tally.Load(in);
+    AddToHistory(start, tally);
   }
-  while (history_.size() > history_intervals_) history_.erase(history_.begin());
 }
 
 }  // namespace slamon::engine

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -156,9 +157,11 @@ class PeriodWindows {
   void Sync();
   const WindowTally& interval() const { return interval_.tally; }
   const WindowTally& today() const { return day_.tally; }
-  // Intervals with outcomes, by start; the oldest beyond the configured
-  // count are dropped.
-  const absl::btree_map<absl::Time, WindowTally>& history() const { return history_; }
+  // Every interval with outcomes starting in [from, to), oldest first: the
+  // history (the oldest beyond the configured count are dropped), then the
+  // current interval.
+  void ForEachInterval(absl::Time from, absl::Time to,
+                       const std::function<void(absl::Time, const WindowTally&)>& visit) const;
   const PeriodClock& clock() const { return *clock_; }
 
   void Save(StateWriter& out) const;
@@ -169,6 +172,8 @@ class PeriodWindows {
     absl::Time start = absl::InfinitePast();
     WindowTally tally;
   };
+  void AddToHistory(absl::Time start, const WindowTally& tally);
+
   const PeriodClock* clock_;
   size_t history_intervals_;
   Period interval_;
