@@ -142,10 +142,17 @@ policies:
   - name: phone
     match: { channel: phone }
     objectives: { answer: { threshold: 10s, goal: 0.8, formula: abandons_in } }
+  - name: email
+    match: { channel: email }
+    objectives:
+      acknowledge: { threshold: 30s, warn_at: 0.5 }
+      resolution: { threshold: 2m, warn_at: 0.5 }
 )";
 
 // One call every 2 s and nobody to answer for four minutes: callers give up
 // after 20 s on average, every one a miss. Then 60 agents answer everyone.
+// E-mails every 6 s wait unacknowledged for the same four minutes (items
+// breach while open), then are answered and closed within a minute.
 constexpr char kSimulatorConfig[] = R"(
 source: e2e
 queues:
@@ -157,6 +164,13 @@ queues:
     patience: 20s
     survey: 0.3
     staffing: [{ after: 4m, agents: 60 }]
+  - queue: inbox
+    channel: email
+    arrivals_per_hour: 600
+    agents: 0
+    handle: 40s
+    first_contact_resolution: 0.5
+    staffing: [{ after: 4m, agents: 30 }]
 )";
 
 TEST(AlertingTest, UnstaffedQueuePagesThroughAlertmanagerAndResolvesWhenStaffed) {
@@ -215,6 +229,10 @@ alerting:
       absl::Minutes(7));
   EXPECT_TRUE(resolved.has_value()) << "the page did not resolve; prometheus alerts: "
                                     << testing::HttpGet(prometheus_address, "/api/v1/alerts");
+  // The e-mails left unacknowledged breached while open: Prometheus saw it.
+  const std::string breached = testing::HttpGet(
+      prometheus_address, "/api/v1/query?query=" + UrlEncode(R"(max_over_time(slamon_objective_open_items{queue="inbox",objective="acknowledge",state="breached"}[15m]) > 0)"));
+  EXPECT_THAT(breached, HasSubstr(R"("result":[{)")) << breached;
   // Every expression of every shipped rule file runs against this
   // Prometheus; recording rules return data (now that there are answers as
   // well as abandons, every formula has a denominator).
@@ -236,7 +254,8 @@ alerting:
   // Every query of every shipped dashboard: panels return data; the breach
   // annotation (ALERTS, empty once resolved) must run.
   int dashboard_queries = 0;
-  for (const char* file : {"slamon-wallboard.json", "slamon-queue-detail.json", "slamon-health.json"}) {
+  for (const char* file :
+       {"slamon-wallboard.json", "slamon-queue-detail.json", "slamon-backlog.json", "slamon-health.json"}) {
     for (const std::string& expr : DashboardExpressions(testing::ReadFile(testing::SourcePath("dashboards/") + file))) {
       ++dashboard_queries;
       const std::string result = testing::HttpGet(prometheus_address, "/api/v1/query?query=" + UrlEncode(expr));
@@ -246,7 +265,7 @@ alerting:
       }
     }
   }
-  EXPECT_GE(dashboard_queries, 30);
+  EXPECT_GE(dashboard_queries, 40);
 
   simulator.Signal(SIGTERM);
   prometheus.Signal(SIGTERM);
