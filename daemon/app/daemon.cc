@@ -308,6 +308,7 @@ void Daemon::State::Reload() {
   config.policies = next->policies;
   config.yaml = next->yaml;
   config.source = next->source;
+  config.included_files = next->included_files;
   SetPolicies(PolicySetOf(config));
   spdlog::info("SIGHUP: policies reloaded from {}: {} (open contacts keep their version; "
                "listen addresses and windows change only on restart)",

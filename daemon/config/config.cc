@@ -1,5 +1,6 @@
 #include "daemon/config/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "common/duration.h"
 #include "common/status_macros.h"
+#include "daemon/config/ics.h"
 #include "yaml-cpp/yaml.h"
 
 namespace slamon::config {
@@ -25,7 +27,16 @@ using engine::Policy;
 // file, line and dotted key path.
 class Reader {
  public:
-  explicit Reader(std::string filename) : filename_(std::move(filename)) {}
+  Reader(std::string filename, FileReader read, std::map<std::string, std::string>* included)
+      : filename_(std::move(filename)), read_(std::move(read)), included_(included) {}
+
+  // A file the config names, recorded in Config::included_files.
+  absl::StatusOr<std::string> Include(const YAML::Node& node, absl::string_view path, const std::string& file) const {
+    absl::StatusOr<std::string> text = read_(file);
+    if (!text.ok()) return Error(node, path, text.status().message());
+    (*included_)[file] = *text;
+    return text;
+  }
 
   absl::Status Error(const YAML::Node& node, absl::string_view path, absl::string_view what) const {
     const int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
@@ -97,6 +108,8 @@ class Reader {
 
  private:
   std::string filename_;
+  FileReader read_;
+  std::map<std::string, std::string>* included_;
 };
 
 absl::StatusOr<engine::OpenInterval> ParseOpenInterval(
@@ -136,6 +149,9 @@ absl::StatusOr<std::vector<engine::OpenInterval>> ParseIntervals(const Reader& r
   return out;
 }
 
+// Monday is 0, as in BusinessHours::weekly.
+int WeekdayIndex(absl::CivilDay day) { return static_cast<int>(absl::GetWeekday(day)); }
+
 absl::StatusOr<int> ParseWeekday(absl::string_view name) {
   static constexpr absl::string_view kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   for (int i = 0; i < 7; ++i) {
@@ -146,7 +162,7 @@ absl::StatusOr<int> ParseWeekday(absl::string_view name) {
 
 absl::StatusOr<engine::BusinessCalendar> ParseCalendar(const Reader& r, const YAML::Node& node,
                                                        const std::string& path) {
-  SLAMON_RETURN_IF_ERROR(r.OnlyKeys(node, path, {"time_zone", "hours", "holidays"}));
+  SLAMON_RETURN_IF_ERROR(r.OnlyKeys(node, path, {"time_zone", "hours", "holidays", "holidays_ics"}));
   engine::BusinessHours cal;
   std::string zone;
   SLAMON_ASSIGN_OR_RETURN(zone, r.Scalar(node["time_zone"], path + ".time_zone"));
@@ -188,6 +204,21 @@ absl::StatusOr<engine::BusinessCalendar> ParseCalendar(const Reader& r, const YA
         return r.Error(date, hpath, absl::StrCat("'", text, "' is not a date like 2026-12-25"));
       }
       cal.holidays[day] = std::move(open);
+    }
+  }
+  if (const YAML::Node ics = node["holidays_ics"]; ics.IsDefined()) {
+    std::string file;
+    SLAMON_ASSIGN_OR_RETURN(file, r.Scalar(ics, path + ".holidays_ics"));
+    std::string text;
+    SLAMON_ASSIGN_OR_RETURN(text, r.Include(ics, path + ".holidays_ics", file));
+    absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(text, cal.zone);
+    if (!closures.ok()) return r.Error(ics, path + ".holidays_ics", absl::StrCat(file, ": ", closures.status().message()));
+    for (const Closure& c : *closures) {
+      // A partial closure takes its time out of the day's hours (a holiday's
+      // listed hours, or the weekday's).
+      auto [it, added] = cal.holidays.try_emplace(c.day);
+      if (added) it->second = cal.weekly[static_cast<size_t>(WeekdayIndex(c.day))];
+      it->second = c.closed ? Subtract(it->second, *c.closed) : std::vector<engine::OpenInterval>{};
     }
   }
   return engine::BusinessCalendar(std::move(cal));
@@ -496,8 +527,19 @@ policies:
   return *std::move(config);
 }
 
-absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view filename) {
-  const Reader reader{std::string(filename)};
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view filename, const FileReader& read) {
+  std::map<std::string, std::string> included;
+  // Relative paths are from the config file's directory.
+  const std::string dir = std::filesystem::path(std::string(filename)).parent_path().string();
+  FileReader from_disk = [&dir](const std::string& file) -> absl::StatusOr<std::string> {
+    const std::string path = std::filesystem::path(file).is_absolute() || dir.empty() ? file : dir + "/" + file;
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const Reader reader{std::string(filename), read ? read : from_disk, &included};
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
@@ -510,6 +552,7 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view fil
     if (config.ok()) {
       config->source = std::string(filename);
       config->yaml = std::string(yaml);
+      config->included_files = std::move(included);
       engine::AddObjectiveBounds(engine::PolicySet(config->policies), &config->engine);
     }
     return config;

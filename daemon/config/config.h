@@ -4,6 +4,7 @@
 #ifndef SLAMON_DAEMON_CONFIG_CONFIG_H_
 #define SLAMON_DAEMON_CONFIG_CONFIG_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct Config {
   engine::EngineOptions engine;
   // Shared with the objectives whose basis they are.
   Calendars calendars;
+  // Files the config refers to (calendars' holidays_ics), as written in it
+  // -> their contents: saved with the policies, so that a restart rebuilds
+  // them from what was read, not from what the file says now.
+  std::map<std::string, std::string> included_files;
   std::vector<engine::Policy> policies;
 };
 
@@ -37,7 +42,13 @@ struct Config {
 // sla-semantics §8, all in calendar time.
 Config DefaultConfig();
 
-absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view filename);
+// Reads a file the config refers to, by its path as written in the config.
+using FileReader = std::function<absl::StatusOr<std::string>(const std::string& path)>;
+
+// `read` defaults to the file system, relative paths from the config file's
+// directory.
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view filename,
+                                   const FileReader& read = nullptr);
 absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
 }  // namespace slamon::config

@@ -1,0 +1,120 @@
+// Holidays from iCalendar files: what each VEVENT closes, worked by hand.
+#include "daemon/config/ics.h"
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "daemon/app/policy_origin.h"
+#include "daemon/config/config.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/temp_dir.h"
+
+namespace slamon::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::TimeZone Madrid() {
+  absl::TimeZone zone;
+  EXPECT_TRUE(absl::LoadTimeZone("Europe/Madrid", &zone));
+  return zone;
+}
+
+Closure Whole(int y, int m, int d) { return {absl::CivilDay(y, m, d), std::nullopt}; }
+Closure Part(int y, int m, int d, int from_h, int to_h) {
+  return {absl::CivilDay(y, m, d), engine::OpenInterval{absl::Hours(from_h), absl::Hours(to_h)}};
+}
+
+TEST(IcsTest, AllDayTimedUtcAndOvernightEvents) {
+  // CRLF line ends, a folded SUMMARY, an alarm inside an event, a cancelled
+  // event: as calendar programs write them.
+  const std::string ics =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+      "BEGIN:VEVENT\r\nUID:1\r\nSUMMARY:Christmas\r\n  Day\r\nDTSTART;VALUE=DATE:20261225\r\n"
+      "BEGIN:VALARM\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:2\r\nDTSTART;VALUE=DATE:20261231\r\nDTEND;VALUE=DATE:20270102\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:3\r\nDTSTART;TZID=Europe/Madrid:20261224T130000\r\n"
+      "DTEND;TZID=Europe/Madrid:20261224T180000\r\nEND:VEVENT\r\n"
+      // 12:00-14:00 UTC is 13:00-15:00 in Madrid (UTC+1 in December).
+      "BEGIN:VEVENT\r\nUID:4\r\nDTSTART:20261223T120000Z\r\nDTEND:20261223T140000Z\r\nEND:VEVENT\r\n"
+      // Floating time, in the calendar's zone, across midnight.
+      "BEGIN:VEVENT\r\nUID:5\r\nDTSTART:20261229T220000\r\nDTEND:20261230T020000\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:6\r\nSTATUS:CANCELLED\r\nDTSTART;VALUE=DATE:20261228\r\nEND:VEVENT\r\n"
+      "END:VCALENDAR\r\n";
+  absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(ics, Madrid());
+  ASSERT_TRUE(closures.ok()) << closures.status();
+  EXPECT_THAT(*closures, ::testing::ElementsAre(Whole(2026, 12, 25), Whole(2026, 12, 31), Whole(2027, 1, 1),
+                                                Part(2026, 12, 24, 13, 18), Part(2026, 12, 23, 13, 15),
+                                                Part(2026, 12, 29, 22, 24), Part(2026, 12, 30, 0, 2)));
+}
+
+TEST(IcsTest, ErrorsNameTheLine) {
+  const auto error = [](const std::string& ics) {
+    absl::StatusOr<std::vector<Closure>> c = ParseIcsClosures(ics, Madrid());
+    return c.ok() ? std::string("ok") : std::string(c.status().message());
+  };
+  EXPECT_THAT(error("BEGIN:VEVENT\n"), HasSubstr("not an iCalendar file"));
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\nRRULE:FREQ=YEARLY\nEND:VEVENT\n"
+                  "END:VCALENDAR\n"),
+            "line 4: RRULE: recurring events are not supported; export each occurrence");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261332\nEND:VEVENT\nEND:VCALENDAR\n"),
+            "line 3: DTSTART: '20261332' is not a date like 20261225");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Mars/Olympus:20261224T130000\n"
+                  "DTEND:20261224T140000Z\nEND:VEVENT\nEND:VCALENDAR\n"),
+            "line 3: DTSTART: unknown TZID 'Mars/Olympus' (IANA name expected)");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VCALENDAR\n"), "line 2: VEVENT without END:VEVENT");
+}
+
+TEST(IcsTest, SubtractTakesTheClosureOutOfTheOpenHours) {
+  const std::vector<engine::OpenInterval> day = {{absl::Hours(9), absl::Hours(14)}, {absl::Hours(15), absl::Hours(18)}};
+  EXPECT_EQ(Subtract(day, {absl::Hours(13), absl::Hours(16)}),
+            (std::vector<engine::OpenInterval>{{absl::Hours(9), absl::Hours(13)}, {absl::Hours(16), absl::Hours(18)}}));
+  EXPECT_EQ(Subtract(day, {absl::Hours(0), absl::Hours(8)}), day);
+  EXPECT_TRUE(Subtract(day, {absl::Hours(0), absl::Hours(24)}).empty());
+}
+
+// A calendar with holidays_ics: Mon-Fri 09:00-17:00 in Madrid; the file closes
+// Christmas (Friday 25 December 2026) and Christmas Eve from 13:00. From
+// Thursday 24 December 09:00 to Monday 28 December 10:00 that leaves 4 h on
+// Thursday and 1 h on Monday.
+TEST(IcsTest, CalendarHolidaysComeFromTheFileAndTravelWithThePolicies) {
+  const testing::TempDir dir;
+  dir.Write("holidays.ics",
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261225\nEND:VEVENT\n"
+            "BEGIN:VEVENT\nDTSTART:20261224T130000\nDTEND:20261224T235959\nEND:VEVENT\nEND:VCALENDAR\n");
+  const std::string config_path = dir.Write("slamon.yaml", R"(
+calendars:
+  office:
+    time_zone: Europe/Madrid
+    hours: { mon-fri: ["09:00-17:00"] }
+    holidays_ics: holidays.ics
+policies:
+  - name: email
+    objectives: { resolution: { threshold: 8h, basis: office } }
+)");
+  absl::StatusOr<Config> config = LoadConfigFile(config_path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  const absl::TimeZone madrid = Madrid();
+  const absl::Time from = absl::FromCivil(absl::CivilSecond(2026, 12, 24, 9, 0, 0), madrid);
+  const absl::Time to = absl::FromCivil(absl::CivilSecond(2026, 12, 28, 10, 0, 0), madrid);
+  EXPECT_EQ(config->calendars.at("office")->BusinessTimeBetween(from, to), absl::Hours(5));
+  EXPECT_EQ(config->included_files.size(), 1u);
+
+  // The policies rebuilt from their saved origin use the file as it was read,
+  // even once it is gone.
+  std::remove((dir.path() + "/holidays.ics").c_str());
+  absl::StatusOr<std::shared_ptr<const engine::PolicySet>> rebuilt =
+      app::DecodePolicyOrigin(app::PolicySetOf(*config)->origin());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  const engine::Objective& resolution = (*rebuilt)->policies()[0].objectives[0];
+  EXPECT_EQ(resolution.calendar->BusinessTimeBetween(from, to), absl::Hours(5));
+  // And a config naming a file that cannot be read says which key.
+  absl::StatusOr<Config> missing = LoadConfigFile(config_path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr(config_path + ":6: calendars.office.holidays_ics: cannot read"));
+}
+
+}  // namespace
+}  // namespace slamon::config
