@@ -1,5 +1,7 @@
 // The Query API and slamonctl end to end: breaches streamed while the item is
 // open, reports that add up to the counters, status and config checks.
+#include <signal.h>
+
 #include <fstream>
 #include <map>
 #include <thread>
@@ -114,6 +116,23 @@ TEST(QueryTest, WatchBreachesStreamsTheWarningThenTheBreachWhileTheItemIsOpen) {
   EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_breaches_total{", labels, "}")), 1);
   EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_open_items{", labels, R"(,state="breached"})")), 0);
   watch_context.TryCancel();
+}
+
+TEST(QueryTest, WatchesEndWithUnavailableWhenTheDaemonStops) {
+  Daemon daemon(kConfig);
+  auto query = QueryStub(daemon);
+  grpc::ClientContext context;
+  auto watch = query->WatchBreaches(&context, v1::WatchBreachesRequest());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const absl::Time stop = absl::Now();
+  daemon.process().Signal(SIGTERM);
+  v1::BreachEvent e;
+  EXPECT_FALSE(watch->Read(&e));
+  const grpc::Status status = watch->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(daemon.process().Wait(10), 0);
+  // Not held up by the open stream (the drain deadline is 5 s).
+  EXPECT_LT(absl::Now() - stop, absl::Seconds(4));
 }
 
 // Yesterday's contacts, replayed from a CSV export. Worked by hand:
