@@ -338,6 +338,26 @@ TEST_F(ItemsTest, ResumedBeforeItsPausedWaitsForIt) {
   EXPECT_EQ(again.reason, RejectReason::kAlreadyRecorded);
 }
 
+// warn_at as a duration: 5 minutes before a 1 h threshold warns at 55 min.
+TEST_F(ItemsTest, WarningPointAsADurationBeforeTheThreshold) {
+  Objective next = Item(ObjectiveKind::kNextResponse, absl::Hours(1));
+  next.warn.before = absl::Minutes(5);
+  Build({next});
+  Arrive("c1", At(0));
+  Apply(EventAt(EventKind::kCustomerReplied, "c1", At(100)));
+  EXPECT_TRUE(Tick(At(100 + 3300 + 4)).empty());
+  const std::vector<ItemAlert> alerts = Tick(At(100 + 3300 + 5));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, ItemAlert::Kind::kWarning);
+  EXPECT_EQ(alerts[0].at, At(3400));
+  EXPECT_EQ(Queue(At(3405)).items[kNextResponse].open[kAtRisk], 1);
+  // Replied at 58 min: met, and no breach.
+  Apply(EventAt(EventKind::kAgentReplied, "c1", At(100 + 3480)));
+  EXPECT_TRUE(Tick(At(8000)).empty());
+  EXPECT_EQ(Queue(At(8000)).totals.items[kNextResponse].met, 1u);
+  EXPECT_EQ(Queue(At(8000)).totals.items[kNextResponse].breaches, 0u);
+}
+
 TEST_F(ItemsTest, EscalationsAreCountedByLevel) {
   Build({Item(ObjectiveKind::kResolution, absl::Hours(8))});
   Arrive("c1", At(0));
