@@ -155,6 +155,7 @@ void Daemon::State::Tick() {
     journal->Record(storage::RecordType::kTick, "", [&](absl::Time now) { engine->Tick(now, &alerts); });
   }
   for (const engine::ItemAlert& a : alerts) {
+    if (!spdlog::should_log(spdlog::level::debug)) break;
     SPDLOG_DEBUG("{} {} {}/{} {}/{} {} at {}", a.kind == engine::ItemAlert::Kind::kBreach ? "breach" : "warning",
                  engine::ObjectiveKindName(a.objective), a.key.queue, a.key.channel, a.source, a.contact_id,
                  a.key.policy, FormatRfc3339(a.at));
