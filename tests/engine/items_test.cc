@@ -2,9 +2,12 @@
 // business time, warnings and breaches fired by the tick while the contact is
 // still open, met/missed when the objective completes. Every expected value
 // is worked by hand in the comments.
+#include <algorithm>
 #include <memory>
+#include <random>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "daemon/engine/engine.h"
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
@@ -423,6 +426,92 @@ TEST_F(ItemsTest, SavedStateCarriesRunningAndPausedClocks) {
   EXPECT_EQ(q.totals.items[kAcknowledge].breaches, 2u);
   EXPECT_EQ(q.totals.items[kResolution].breaches, 2u);
   EXPECT_EQ(q.items[kResolution].open[kBreached], 2);
+}
+
+// Random timelines of every event kind over every objective (calendar and
+// business time, pauses, transfers, reopens), applied in time order with a
+// tick now and then. Whatever happens, once every contact is closed: no item is
+// left open, and every late cycle was one breach - breaches equal missed
+// cycles (late outcomes for answer).
+TEST_F(ItemsTest, RandomTimelinesKeepTheBooksBalanced) {
+  Objective answer = testing::AnswerObjective(60, 5);
+  answer.warn.fraction = 0.5;
+  Objective ack = Item(ObjectiveKind::kAcknowledge, absl::Minutes(2));
+  Objective next = Business(Item(ObjectiveKind::kNextResponse, absl::Minutes(30)));
+  next.pausable = true;
+  Objective update = Item(ObjectiveKind::kPeriodicUpdate, absl::Minutes(20));
+  update.warn.before = absl::Minutes(5);
+  Objective callback = Item(ObjectiveKind::kCallback, absl::Minutes(10));
+  Objective resolution = Business(Item(ObjectiveKind::kResolution, absl::ZeroDuration()));
+  resolution.business_days = 1;
+  resolution.pausable = true;
+  resolution.warn.fraction = 0.8;
+  Build({answer, ack, next, update, callback, resolution});
+  std::mt19937_64 rng(20261122);
+  const EventKind kinds[] = {EventKind::kAcknowledged, EventKind::kAnswered,       EventKind::kAbandoned,
+                             EventKind::kFlowedOut,    EventKind::kTransferred,    EventKind::kCustomerReplied,
+                             EventKind::kAgentReplied, EventKind::kPaused,         EventKind::kResumed,
+                             EventKind::kEscalated,    EventKind::kResolved,       EventKind::kReopened};
+  std::vector<Event> events;
+  const absl::Time start = Madrid(3, 2, 8);  // a Monday
+  for (int c = 0; c < 400; ++c) {
+    const std::string id = absl::StrCat("r", c);
+    absl::Time t = start + absl::Seconds(std::uniform_int_distribution<int>(0, 86400)(rng));
+    Event arrival = Arrival(id, 0, c % 2 == 0 ? "desk" : "back", channel_);
+    arrival.occurred_at = t;
+    events.push_back(arrival);
+    const int steps = std::uniform_int_distribution<int>(0, 12)(rng);
+    for (int i = 0; i < steps; ++i) {
+      t += absl::Seconds(std::uniform_int_distribution<int>(1, 4 * 3600)(rng));
+      Event e = EventAt(kinds[std::uniform_int_distribution<size_t>(0, std::size(kinds) - 1)(rng)], id, t);
+      e.event_id = absl::StrCat(id, "/", i);
+      e.queue = e.kind == EventKind::kTransferred ? (i % 2 == 0 ? "back" : "desk") : "";
+      e.flow_out_reason = static_cast<FlowOutReason>(std::uniform_int_distribution<int>(1, 5)(rng));
+      e.escalation_level = std::uniform_int_distribution<int>(0, 3)(rng);
+      events.push_back(e);
+    }
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.occurred_at < b.occurred_at; });
+  // Ticks every 20 minutes of event time: deadlines pass both at ticks and,
+  // unfired, before late completions.
+  absl::Time last_tick = absl::InfinitePast();
+  for (const Event& e : events) {
+    if (e.occurred_at - last_tick >= absl::Minutes(20)) engine_->Tick(last_tick = e.occurred_at);
+    engine_->ApplyOne(e, e.occurred_at);  // contradictions are rejected: part of the test
+  }
+  const absl::Time end = events.back().occurred_at + absl::Hours(1);
+  for (int c = 0; c < 400; ++c) {
+    Event close = EventAt(EventKind::kClosed, absl::StrCat("r", c), end);
+    close.event_id = absl::StrCat("r", c, "/close");
+    engine_->ApplyOne(close, end);
+  }
+  engine_->Tick(end + absl::Hours(200));
+  const EngineSnapshot s = engine_->Snapshot(end + absl::Hours(200));
+  // A breach counts in the queue the contact is in when the deadline passes,
+  // the outcome where it is when the cycle completes: compare over queues.
+  std::array<uint64_t, kObjectiveKindCount> breaches{}, late{};
+  uint64_t completed = 0;
+  for (const QueueSnapshot& q : s.queues) {
+    for (int k = 0; k < kObjectiveKindCount; ++k) {
+      EXPECT_EQ(q.items[k].open, (std::array<int64_t, 3>{0, 0, 0})) << q.key.queue << " " << k;
+      const ItemTotals& t = q.totals.items[k];
+      breaches[k] += t.breaches;
+      if (k == kAnswer) {
+        const OutcomeCounts& o = q.totals.outcomes;
+        late[k] += o[AnswerOutcome::kAnsweredLate] + o[AnswerOutcome::kAbandonedLate] + o[AnswerOutcome::kFlowedOutLate];
+      } else {
+        late[k] += t.missed;
+        completed += t.met + t.missed;
+      }
+    }
+  }
+  EXPECT_EQ(breaches, late);
+  // The timelines did exercise the objectives.
+  EXPECT_GT(completed, 500u);
+  EXPECT_GT(late[kAcknowledge] + late[kResolution] + late[kCallback] + late[kNextResponse] + late[kPeriodicUpdate], 100u);
+  // Once closed and their items done, contacts are forgotten after the retention.
+  EXPECT_EQ(s.health.open_contacts, 0u);
 }
 
 }  // namespace
