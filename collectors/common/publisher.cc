@@ -212,11 +212,16 @@ void Publisher::HandleAck(const v1::BatchAck& ack) {
       if (absl::Status s = spool_->Ack(ack.sequence()); !s.ok()) spdlog::error("spool: {}", s.message());
       LoadFromSpoolLocked();
     }
+    if (!rejections.empty() && on_rejection_) rejections_in_flight_ += 1;
   }
   changed_.notify_all();
-  if (on_rejection_) {
-    for (const PublishRejection& r : rejections) on_rejection_(r);
+  if (rejections.empty() || !on_rejection_) return;
+  for (const PublishRejection& r : rejections) on_rejection_(r);
+  {
+    std::lock_guard lock(mu_);
+    rejections_in_flight_ -= 1;
   }
+  changed_.notify_all();
 }
 
 void Publisher::Stream(std::unique_lock<std::mutex>& lock) {

@@ -100,8 +100,11 @@ class Publisher {
   bool HasRoomLocked() const { return spool_ != nullptr ? !spool_->full() : WindowHasRoomLocked(); }
   // Moves spooled batches into the in-memory window while it has room.
   void LoadFromSpoolLocked();
+  // Acknowledged, and the rejection handler has seen every rejection: a
+  // Flush that returns has nothing left to report.
   bool AllAcknowledgedLocked() const {
-    return queued_.empty() && unacked_.empty() && (spool_ == nullptr || next_load_ > spool_->last());
+    return queued_.empty() && unacked_.empty() && rejections_in_flight_ == 0 &&
+           (spool_ == nullptr || next_load_ > spool_->last());
   }
   void AddLocked(v1::ContactEvent event, uint64_t tag);
   void AddLocked(v1::ContactRecord record, uint64_t tag);
@@ -131,6 +134,8 @@ class Publisher {
   absl::Time last_spool_sync_;
   bool shutdown_ = false;
   bool connected_ = false;
+  // Acks whose rejections are being handed to the handler (outside mu_).
+  int rejections_in_flight_ = 0;
   PublisherStats stats_;
   std::thread worker_;
 };
