@@ -1,9 +1,7 @@
 #include "daemon/config/config.h"
 
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -12,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/duration.h"
+#include "common/files.h"
 #include "common/status_macros.h"
 #include "daemon/config/ics.h"
 #include "yaml-cpp/yaml.h"
@@ -533,11 +532,9 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view fil
   const std::string dir = std::filesystem::path(std::string(filename)).parent_path().string();
   FileReader from_disk = [&dir](const std::string& file) -> absl::StatusOr<std::string> {
     const std::string path = std::filesystem::path(file).is_absolute() || dir.empty() ? file : dir + "/" + file;
-    std::ifstream in(path);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    absl::StatusOr<std::string> text = ReadWholeFile(path);
+    if (!text.ok()) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    return text;
   };
   const Reader reader{std::string(filename), read ? read : from_disk, &included};
   YAML::Node root;
@@ -563,11 +560,9 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view fil
 }
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the config file"));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return absl::NotFoundError(absl::StrCat(path, ": cannot open the config file"));
+  return ParseConfig(*text, path);
 }
 
 }  // namespace slamon::config

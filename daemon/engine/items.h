@@ -60,9 +60,6 @@ class ItemClock {
   ItemState Advance(const Objective& objective);
   // The instant of the state change Advance() makes, before it is made.
   absl::Time ChangeInstant(const Objective& objective) const;
-  // Marks the clock breached without firing (it completed late before the
-  // deadline fired).
-  void MarkBreached() { state_ = ItemState::kBreached; next_ = kNeverNanos; }
 
   void Save(StateWriter& out) const;
   void Load(StateReader& in);
@@ -90,7 +87,6 @@ class OpenItems {
   void Remove(const ItemClock& clock);
 
   int64_t count(ItemState state) const { return by_state_[static_cast<int>(state)]; }
-  int64_t total() const { return static_cast<int64_t>(started_.size()); }
   // kNeverNanos when empty / when no open item's clock runs.
   Nanos oldest_start() const { return started_.empty() ? kNeverNanos : *started_.begin(); }
   Nanos nearest_due() const { return due_.empty() ? kNeverNanos : *due_.begin(); }

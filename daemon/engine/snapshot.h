@@ -28,6 +28,16 @@ struct ItemGauges {
   std::array<int64_t, kItemStateCount> open{};  // by ItemState
   absl::Time oldest_start = absl::InfiniteFuture();  // of the open items
   absl::Time nearest_due = absl::InfiniteFuture();   // of the running clocks
+
+  // Since the oldest open item's clock started; zero when none is open.
+  absl::Duration OldestAge(absl::Time now) const {
+    return oldest_start == absl::InfiniteFuture() ? absl::ZeroDuration() : now - oldest_start;
+  }
+  // Until the nearest deadline (negative once passed); none while no clock runs.
+  std::optional<absl::Duration> ToNearestDeadline(absl::Time now) const {
+    if (nearest_due == absl::InfiniteFuture()) return std::nullopt;
+    return nearest_due - now;
+  }
   bool operator==(const ItemGauges&) const = default;
 };
 

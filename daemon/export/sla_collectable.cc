@@ -117,12 +117,11 @@ void RenderObjectives(const QueueSnapshot& q, absl::Time now, const engine::Engi
     }
     out.Add("slamon_objective_oldest_open_item_age_seconds",
             "Age of the oldest open item (since its clock started, calendar time); 0 if none.", MetricType::Gauge,
-            objective, g.oldest_start == absl::InfiniteFuture() ? 0 : absl::ToDoubleSeconds(now - g.oldest_start));
-    if (g.nearest_due != absl::InfiniteFuture()) {
+            objective, absl::ToDoubleSeconds(g.OldestAge(now)));
+    if (const std::optional<absl::Duration> due = g.ToNearestDeadline(now)) {
       out.Add("slamon_objective_nearest_deadline_seconds",
               "Seconds until the nearest deadline of a running item; negative once it passed. Absent when no "
-              "item's clock runs.", MetricType::Gauge, objective,
-              absl::ToDoubleSeconds(g.nearest_due - now));
+              "item's clock runs.", MetricType::Gauge, objective, absl::ToDoubleSeconds(*due));
     }
     if (o.kind == engine::ObjectiveKind::kAnswer) continue;  // §3 outcomes: RenderPolicy
     for (const auto& [name, n] : {std::pair{"met", t.met}, std::pair{"missed", t.missed}}) {

@@ -91,11 +91,9 @@ void FillStatus(const engine::EngineSnapshot& snapshot, const engine::EngineOpti
       open->set_ok(g.open[static_cast<int>(engine::ItemState::kOk)]);
       open->set_at_risk(g.open[static_cast<int>(engine::ItemState::kAtRisk)]);
       open->set_breached(g.open[static_cast<int>(engine::ItemState::kBreached)]);
-      if (g.oldest_start != absl::InfiniteFuture()) {
-        open->set_oldest_age_seconds(absl::ToDoubleSeconds(snapshot.taken_at - g.oldest_start));
-      }
-      if (g.nearest_due != absl::InfiniteFuture()) {
-        open->set_nearest_deadline_seconds(absl::ToDoubleSeconds(g.nearest_due - snapshot.taken_at));
+      open->set_oldest_age_seconds(absl::ToDoubleSeconds(g.OldestAge(snapshot.taken_at)));
+      if (const std::optional<absl::Duration> due = g.ToNearestDeadline(snapshot.taken_at)) {
+        open->set_nearest_deadline_seconds(absl::ToDoubleSeconds(*due));
       }
       if (o->kind == ObjectiveKind::kAnswer) {
         f->set_formula(std::string(engine::FormulaName(o->formula)));

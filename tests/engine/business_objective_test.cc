@@ -12,12 +12,7 @@ using testing::MakeEvent;
 using testing::T0;
 using testing::Zone;
 
-std::shared_ptr<const BusinessCalendar> Office() {
-  BusinessHours h;
-  h.zone = Zone("Europe/Madrid");
-  for (int d = 0; d < 5; ++d) h.weekly[d] = {{absl::Hours(9), absl::Hours(17)}};
-  return std::make_shared<const BusinessCalendar>(h);
-}
+using testing::NineToFive;
 
 // Seconds from the test epoch to a Madrid local time in March 2026.
 double Madrid(int day, int hour, int minute = 0) {
@@ -31,7 +26,7 @@ class BusinessObjectiveTest : public ::testing::Test {
     Objective answer;
     answer.threshold = absl::Hours(4);
     answer.basis = "office";
-    answer.calendar = Office();
+    answer.calendar = NineToFive();
     answer.goal = 0.95;
     answer.warn.fraction = 0.75;  // 3 business hours
     Policy email;
@@ -83,7 +78,7 @@ TEST_F(BusinessObjectiveTest, LiveFiguresCountOpenHoursOnly) {
 TEST(BusinessDaysObjectiveTest, OneBusinessDayEndsAtTomorrowsClose) {
   Objective answer;
   answer.basis = "office";
-  answer.calendar = Office();
+  answer.calendar = NineToFive();
   answer.business_days = 1;
   // Monday 10:00 with 1bd is due at Tuesday's close, 17:00: 7 + 8 = 15
   // business hours.

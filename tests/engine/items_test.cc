@@ -39,17 +39,9 @@ Objective Item(ObjectiveKind kind, absl::Duration threshold) {
   return o;
 }
 
-// Mon-Fri 09:00-17:00 in Madrid.
-std::shared_ptr<const BusinessCalendar> Office() {
-  BusinessHours h;
-  h.zone = Zone("Europe/Madrid");
-  for (int d = 0; d < 5; ++d) h.weekly[d] = {{absl::Hours(9), absl::Hours(17)}};
-  return std::make_shared<const BusinessCalendar>(h);
-}
-
 Objective Business(Objective o) {
   o.basis = "office";
-  o.calendar = Office();
+  o.calendar = testing::NineToFive();  // Mon-Fri 09:00-17:00 in Madrid
   return o;
 }
 

@@ -22,6 +22,14 @@ inline absl::TimeZone Zone(const char* name) {
 inline absl::Time T0() { return absl::FromUnixSeconds(1772442000); }
 inline absl::Time At(double seconds) { return T0() + absl::Seconds(seconds); }
 
+// A business calendar open Monday to Friday, 09:00-17:00, in `zone`.
+inline std::shared_ptr<const BusinessCalendar> NineToFive(const char* zone = "Europe/Madrid") {
+  BusinessHours h;
+  h.zone = Zone(zone);
+  for (int d = 0; d < 5; ++d) h.weekly[d] = {{absl::Hours(9), absl::Hours(17)}};
+  return std::make_shared<const BusinessCalendar>(h);
+}
+
 inline Event MakeEvent(EventKind kind, std::string contact, double at_seconds,
                        std::string event_id = "") {
   Event e;
