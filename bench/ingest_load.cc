@@ -24,8 +24,9 @@ using slamon::v1::BatchAck;
 using slamon::v1::EventBatch;
 
 // Contacts of four events each (arrived, answered, wrap-up ended, closed)
-// over 100 queues, stamped in the last ten minutes, with ids unique to this run.
-std::vector<grpc::ByteBuffer> BuildBatches(int64_t events, int64_t batch_size, int64_t* total) {
+// over `queues` queues, stamped in the last ten minutes, with ids unique to
+// this run.
+std::vector<grpc::ByteBuffer> BuildBatches(int64_t events, int64_t batch_size, int64_t queues, int64_t* total) {
   const absl::Time base = absl::Now() - absl::Minutes(10);
   const std::string run = absl::StrCat(absl::ToUnixNanos(absl::Now()));
   std::vector<grpc::ByteBuffer> out;
@@ -44,7 +45,7 @@ std::vector<grpc::ByteBuffer> BuildBatches(int64_t events, int64_t batch_size, i
       e->set_event_id(absl::StrCat(run, "-", n));
       slamon::SetTimestamp(arrived + absl::Seconds(k * 10 + contact % 30), e->mutable_occurred_at());
       if (k == 0) {
-        e->set_queue(absl::StrCat("q", contact % 100));
+        e->set_queue(absl::StrCat("q", contact % queues));
         e->set_channel("phone");
       }
     }
@@ -166,7 +167,7 @@ Result Blast(const std::string& target, const std::vector<grpc::ByteBuffer>& bat
 
 int main(int argc, char** argv) {
   std::string daemon;
-  int64_t events = 1'000'000, batch_size = 100, streams = 2, window = 32;
+  int64_t events = 1'000'000, batch_size = 100, queues = 100, streams = 2, window = 32;
   slamon::CommandLine cli(
       "slamon-ingest-load --daemon ADDR [flags]\n\n"
       "Sends the same pre-serialised batches to slamond and to an in-process raw gRPC sink that\n"
@@ -174,12 +175,17 @@ int main(int argc, char** argv) {
   cli.AddString("daemon", &daemon, "slamond gRPC address");
   cli.AddInt("events", &events, "events to send to each target");
   cli.AddInt("batch", &batch_size, "events per batch");
+  cli.AddInt("queues", &queues, "queues the contacts are spread over (one channel: queue keys)");
   cli.AddInt("streams", &streams, "concurrent Publish streams");
   cli.AddInt("window", &window, "unacknowledged batches per stream");
   bool proceed = false;
   if (int code = slamon::ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
   if (daemon.empty()) {
     std::fprintf(stderr, "--daemon is required (see --help)\n");
+    return 2;
+  }
+  if (queues < 1 || events < 1 || batch_size < 1) {
+    std::fprintf(stderr, "--queues, --events and --batch must be at least 1\n");
     return 2;
   }
 
@@ -200,9 +206,9 @@ int main(int argc, char** argv) {
   if (!server) return 1;
 
   int64_t total = 0;
-  const std::vector<grpc::ByteBuffer> for_daemon = BuildBatches(events, batch_size, &total);
+  const std::vector<grpc::ByteBuffer> for_daemon = BuildBatches(events, batch_size, queues, &total);
   int64_t sink_total = 0;
-  const std::vector<grpc::ByteBuffer> for_sink = BuildBatches(events, batch_size, &sink_total);
+  const std::vector<grpc::ByteBuffer> for_sink = BuildBatches(events, batch_size, queues, &sink_total);
   std::printf("%lld events in %zu batches of %lld, %lld streams, window %lld\n", static_cast<long long>(total),
               for_daemon.size(), static_cast<long long>(batch_size), static_cast<long long>(streams),
               static_cast<long long>(window));

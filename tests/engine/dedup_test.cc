@@ -31,8 +31,25 @@ TEST(FingerprintTest, SplitsBetweenFieldsMatter) {
   EXPECT_FALSE(FingerprintOf("ab", "c") == FingerprintOf("a", "bc"));
   EXPECT_FALSE(FingerprintOf("", "abcdefgh") == FingerprintOf("abcdefgh", ""));
   EXPECT_TRUE(FingerprintOf("source", "event-123") == FingerprintOf("source", "event-123"));
-  // Stable across processes and builds: persisted indexes rely on it.
-  EXPECT_EQ(FingerprintOf("pbx1", "1700000000.42").lo, FingerprintOf("pbx1", "1700000000.42").lo);
+}
+
+// Saved dedup indexes and the shard of every saved contact depend on these
+// values: they are those of the release that wrote state format 1 and 2, and
+// must never change (strings of 0 to 15 bytes: word tails of 0, 1, 2, 4, 5
+// and 7 bytes).
+TEST(FingerprintTest, StableAcrossReleases) {
+  const Fingerprint pbx = FingerprintOf("pbx1", "1700000000.42");
+  EXPECT_EQ(pbx.hi, 0xf2a4bfb105a1634bULL);
+  EXPECT_EQ(pbx.lo, 0xe509810392dce539ULL);
+  const Fingerprint empty = FingerprintOf("", "");
+  EXPECT_EQ(empty.hi, 0x9abea685fd1db870ULL);
+  EXPECT_EQ(empty.lo, 0xf65373b42a67cfafULL);
+  const Fingerprint contact = FingerprintOf("load", "c1");
+  EXPECT_EQ(contact.hi, 0xb5efc66c27c4c19aULL);
+  EXPECT_EQ(contact.lo, 0x11c2a07352e28d9fULL);
+  const Fingerprint fifteen = FingerprintOf("s", "abcdefghijklmno");
+  EXPECT_EQ(fifteen.hi, 0x55d5afa740e5b543ULL);
+  EXPECT_EQ(fifteen.lo, 0xe6b10fd23abc48d5ULL);
 }
 
 }  // namespace
