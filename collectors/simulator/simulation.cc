@@ -13,7 +13,14 @@ SimulatorConfig DefaultSimulatorConfig() {
   // (Erlang C), above the 80 % goal even before patience helps. The others
   // run at 50-70 % occupancy.
   c.queues.push_back({"support", "phone", 200, 14, absl::Seconds(180), absl::Seconds(120), 0.7, 0.2});
+  // A third of those who run out of patience ask for a callback, due within
+  // the built-in 30 minutes: most are met, some miss.
+  c.queues.back().callback_share = 0.3;
+  c.queues.back().callback_after = absl::Minutes(20);
+  c.queues.back().escalation = 0.05;
   c.queues.push_back({"inbox", "email", 30, 7, absl::Minutes(10), absl::ZeroDuration(), 0.6, 0.1});
+  c.queues.back().auto_acknowledge = true;
+  c.queues.back().escalation = 0.1;
   c.queues.push_back({"web", "chat", 60, 7, absl::Minutes(5), absl::Minutes(3), 0.8, 0.3});
   c.queues.push_back({"branch", "in_person", 20, 6, absl::Minutes(10), absl::Minutes(15), 0.9, 0.2});
   return c;
@@ -31,6 +38,10 @@ absl::StatusOr<SimulatorConfig> LoadSimulatorConfig(const std::string& path) {
     for (size_t i = 0; i < queues.size(); ++i) {
       const YAML::Node q = queues[i];
       const std::string where = absl::StrCat(path, ":", q.Mark().line + 1, ": queues[", i, "]");
+      // An error in one key names that key's own line.
+      const auto key_at = [&](const char* key) {
+        return absl::StrCat(path, ":", q[key].Mark().line + 1, ": queues[", i, "].", key);
+      };
       QueueModel m;
       m.queue = q["queue"].as<std::string>("");
       m.channel = q["channel"].as<std::string>("");
@@ -39,12 +50,20 @@ absl::StatusOr<SimulatorConfig> LoadSimulatorConfig(const std::string& path) {
       }
       m.arrivals_per_hour = q["arrivals_per_hour"].as<double>(m.arrivals_per_hour);
       m.agents = q["agents"].as<int>(m.agents);
-      m.first_contact_resolution = q["first_contact_resolution"].as<double>(m.first_contact_resolution);
-      m.survey = q["survey"].as<double>(m.survey);
-      for (auto [key, slot] : {std::pair{"handle", &m.handle}, std::pair{"patience", &m.patience}}) {
+      m.auto_acknowledge = q["auto_acknowledge"].as<bool>(m.auto_acknowledge);
+      for (auto [key, share] : {std::pair{"first_contact_resolution", &m.first_contact_resolution},
+                                std::pair{"survey", &m.survey}, std::pair{"callback_share", &m.callback_share},
+                                std::pair{"escalation", &m.escalation}}) {
+        *share = q[key].as<double>(*share);
+        if (*share < 0 || *share > 1) {
+          return absl::InvalidArgumentError(absl::StrCat(key_at(key), ": a share between 0 and 1"));
+        }
+      }
+      for (auto [key, slot] : {std::pair{"handle", &m.handle}, std::pair{"patience", &m.patience},
+                               std::pair{"callback_after", &m.callback_after}}) {
         if (!q[key]) continue;
         absl::StatusOr<absl::Duration> d = ParseHumanDuration(q[key].as<std::string>());
-        if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ".", key, ": ", d.status().message()));
+        if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(key_at(key), ": ", d.status().message()));
         *slot = *d;
       }
       if (const YAML::Node staffing = q["staffing"]) {
@@ -90,6 +109,12 @@ Simulation::Simulation(SimulatorConfig config, absl::Time start, uint64_t seed)
 absl::Duration Simulation::Exponential(absl::Duration mean) {
   std::exponential_distribution<double> d(1.0);
   return d(rng_) * mean;
+}
+
+bool Simulation::Chance(double p) {
+  if (p <= 0) return false;
+  std::uniform_real_distribution<double> u(0, 1);
+  return u(rng_) < p;
 }
 
 void Simulation::Schedule(absl::Time at, Step step, size_t queue, uint64_t customer) {
@@ -146,6 +171,7 @@ void Simulation::Process(const Pending& p, const Emit& emit) {
       e.set_queue(q.model.queue);
       e.set_channel(q.model.channel);
       emit(std::move(e));
+      if (q.model.auto_acknowledge) emit(MakeEvent(v1::ACKNOWLEDGED, p.queue, id));
       Schedule(now_ + Exponential(absl::Hours(1) / q.model.arrivals_per_hour), Step::kArrival, p.queue, 0);
       if (q.free_agents > 0) {
         q.free_agents -= 1;
@@ -161,8 +187,22 @@ void Simulation::Process(const Pending& p, const Emit& emit) {
     case Step::kAbandon: {
       auto it = customers_.find(p.customer);
       if (it == customers_.end() || !it->second.waiting) break;  // answered meanwhile
-      emit(MakeEvent(v1::ABANDONED, p.queue, p.customer));
+      if (Chance(q.model.callback_share)) {
+        v1::ContactEvent e = MakeEvent(v1::FLOWED_OUT, p.queue, p.customer);
+        e.set_flow_out_reason(v1::CALLBACK_REQUESTED);
+        emit(std::move(e));
+        Schedule(now_ + Exponential(q.model.callback_after), Step::kCallback, p.queue, p.customer);
+      } else {
+        emit(MakeEvent(v1::ABANDONED, p.queue, p.customer));
+      }
       customers_.erase(it);  // its id stays in q.waiting and is skipped there
+      break;
+    }
+    case Step::kCallback: {
+      v1::ContactEvent e = MakeEvent(v1::AGENT_REPLIED, p.queue, p.customer);
+      e.set_agent(absl::StrCat(q.model.queue, "-agent"));
+      emit(std::move(e));
+      emit(MakeEvent(v1::CLOSED, p.queue, p.customer));
       break;
     }
     case Step::kStaffing:
@@ -171,6 +211,11 @@ void Simulation::Process(const Pending& p, const Emit& emit) {
       pending_answers_.clear();
       break;
     case Step::kTalkEnd:
+      if (Chance(q.model.escalation)) {
+        v1::ContactEvent e = MakeEvent(v1::ESCALATED, p.queue, p.customer);
+        e.set_escalation_level(1);
+        emit(std::move(e));
+      }
       emit(MakeEvent(v1::HANDLE_ENDED, p.queue, p.customer));
       Schedule(now_ + customers_[p.customer].handle * 0.1, Step::kWrapEnd, p.queue, p.customer);
       break;

@@ -39,6 +39,15 @@ struct QueueModel {
   double survey = 0.2;
   // A schedule: e.g. one agent for the first 10 minutes, then twenty.
   std::vector<StaffingChange> staffing;
+  // An automatic ACKNOWLEDGED at arrival (an e-mail system's auto-reply).
+  bool auto_acknowledge = false;
+  // Of the customers whose patience runs out, the share who ask to be called
+  // back (FLOWED_OUT callback_requested) instead of hanging up; the callback
+  // (AGENT_REPLIED, then CLOSED) comes after an exponential delay of this mean.
+  double callback_share = 0;
+  absl::Duration callback_after = absl::Minutes(20);
+  // Share of answered contacts escalated (ESCALATED, level 1) as the talk ends.
+  double escalation = 0;
 };
 
 struct SimulatorConfig {
@@ -64,7 +73,7 @@ class Simulation {
 
  private:
   // kStaffing carries the new headcount in Pending::customer.
-  enum class Step : uint8_t { kArrival, kAbandon, kTalkEnd, kWrapEnd, kStaffing };
+  enum class Step : uint8_t { kArrival, kAbandon, kTalkEnd, kWrapEnd, kStaffing, kCallback };
   struct Pending {
     absl::Time at;
     uint64_t order;  // ties in time keep the order they were scheduled in
@@ -90,6 +99,9 @@ class Simulation {
   void Answer(size_t queue, uint64_t customer, const Emit& emit);
   v1::ContactEvent MakeEvent(v1::EventKind kind, size_t queue, uint64_t customer);
   absl::Duration Exponential(absl::Duration mean);
+  // True with probability `p`; draws nothing when p is 0, so that models
+  // without the feature replay the same events for a seed as before it.
+  bool Chance(double p);
 
   std::string source_;
   std::string run_id_;

@@ -3,9 +3,11 @@
 #include "collectors/simulator/simulation.h"
 
 #include "proto/proto_time.h"
+#include "tests/temp_dir.h"
 
 #include <cmath>
 #include <map>
+#include <regex>
 
 #include "gtest/gtest.h"
 
@@ -95,33 +97,100 @@ TEST(SimulationTest, SameSeedSameEvents) {
 }
 
 TEST(SimulationTest, EveryContactEndsConsistently) {
-  // Each contact: ARRIVED first, then ANSWERED or ABANDONED, and an answered
-  // one ends with HANDLE_ENDED, WRAPUP_ENDED and CLOSED, in time order.
+  // In time order, each contact is one of these sequences (the default
+  // config: e-mails acknowledged at once, phone callbacks, escalations):
+  //   ARRIVED [ACKNOWLEDGED] ABANDONED
+  //   ARRIVED FLOWED_OUT(callback_requested) AGENT_REPLIED CLOSED
+  //   ARRIVED [ACKNOWLEDGED] ANSWERED [ESCALATED] HANDLE_ENDED WRAPUP_ENDED [RESOLVED] [SURVEYED] CLOSED
+  // A contact still open at the end of the run is a prefix of one of them.
   Simulation sim(DefaultSimulatorConfig(), absl::FromUnixSeconds(1'700'000'000), 3);
-  std::map<std::string, std::vector<v1::EventKind>> kinds;
+  std::map<std::string, std::string> shapes;  // one letter per event kind
+  std::map<std::string, std::string> channel_of;
   absl::Time last = absl::InfinitePast();
-  sim.RunUntil(absl::FromUnixSeconds(1'700'000'000) + absl::Hours(4), [&](v1::ContactEvent e) {
+  // A day: the default phone queue meets its goal, so few callers abandon.
+  sim.RunUntil(absl::FromUnixSeconds(1'700'000'000) + absl::Hours(24), [&](v1::ContactEvent e) {
     const absl::Time t = ToTime(e.occurred_at());
     EXPECT_GE(t, last);
     last = t;
-    kinds[e.contact_id()].push_back(e.kind());
+    if (e.kind() == v1::ARRIVED) channel_of[e.contact_id()] = e.channel();
+    if (e.kind() == v1::FLOWED_OUT) {
+      EXPECT_EQ(e.flow_out_reason(), v1::CALLBACK_REQUESTED);
+    }
+    if (e.kind() == v1::ESCALATED) {
+      EXPECT_EQ(e.escalation_level(), 1);
+    }
+    constexpr std::pair<v1::EventKind, char> kLetters[] = {
+        {v1::ARRIVED, 'A'},       {v1::ACKNOWLEDGED, 'K'},  {v1::ABANDONED, 'X'},    {v1::FLOWED_OUT, 'F'},
+        {v1::AGENT_REPLIED, 'R'}, {v1::CLOSED, 'C'},        {v1::ANSWERED, 'N'},     {v1::ESCALATED, 'E'},
+        {v1::HANDLE_ENDED, 'H'},  {v1::WRAPUP_ENDED, 'W'},  {v1::RESOLVED, 'V'},     {v1::SURVEYED, 'S'}};
+    char letter = '?';
+    for (const auto& [kind, l] : kLetters) {
+      if (kind == e.kind()) letter = l;
+    }
+    shapes[e.contact_id()] += letter;
   });
-  int abandoned = 0, closed = 0;
-  for (const auto& [id, k] : kinds) {
-    ASSERT_EQ(k.front(), v1::ARRIVED) << id;
-    if (k.size() > 1 && k[1] == v1::ABANDONED) {
-      EXPECT_EQ(k.size(), 2u);
-      ++abandoned;
+  const std::regex done("AK?X|AFRC|AK?NE?HWV?S?C");
+  std::map<std::string, int> counts;  // closed shapes, by what they show
+  for (const auto& [id, shape] : shapes) {
+    const std::string& channel = channel_of[id];
+    ASSERT_FALSE(channel.empty()) << id << " " << shape;
+    // Acknowledged if and only if e-mail.
+    EXPECT_EQ(shape.size() > 1 && shape[1] == 'K', channel == "email") << id << " " << shape;
+    if (shape.back() != 'C' && shape.back() != 'X') continue;  // still open at the end
+    EXPECT_TRUE(std::regex_match(shape, done)) << id << " " << shape;
+    if (shape == "AFRC") {
+      EXPECT_EQ(channel, "phone") << id;
+      counts["callback"] += 1;
     }
-    if (k.back() == v1::CLOSED) {
-      EXPECT_EQ(k[1], v1::ANSWERED);
-      EXPECT_EQ(k[2], v1::HANDLE_ENDED);
-      EXPECT_EQ(k[3], v1::WRAPUP_ENDED);
-      ++closed;
-    }
+    if (shape.find('X') != std::string::npos) counts["abandoned"] += 1;
+    if (shape.find('E') != std::string::npos) counts["escalated"] += 1;
+    if (shape.find('W') != std::string::npos) counts["handled"] += 1;
   }
-  EXPECT_GT(abandoned, 0);
-  EXPECT_GT(closed, 1000);
+  EXPECT_GT(counts["abandoned"], 0);
+  EXPECT_GT(counts["callback"], 0);
+  EXPECT_GT(counts["escalated"], 0);
+  EXPECT_GT(counts["handled"], 1000);
+}
+
+TEST(SimulationTest, CallbacksTakeTheShareOfAbandonsTheyAreGiven) {
+  // No agents: every caller runs out of patience. With callback_share 0.3,
+  // 30 % of them ask for a callback (binomial over 2,000: sigma 1 %), and
+  // each callback comes callback_after (mean, exponential) after that.
+  SimulatorConfig config;
+  QueueModel q;
+  q.queue = "support";
+  q.channel = "phone";
+  q.arrivals_per_hour = 500;
+  q.agents = 0;
+  q.patience = absl::Seconds(30);
+  q.callback_share = 0.3;
+  q.callback_after = absl::Minutes(10);
+  config.queues = {q};
+  const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
+  Simulation sim(config, start, 19);
+  std::map<std::string, absl::Time> flowed_out_at;
+  int abandoned = 0, flowed_out = 0, called_back = 0;
+  double delay_sum = 0;
+  sim.RunUntil(start + absl::Hours(4), [&](v1::ContactEvent e) {
+    const absl::Time t = ToTime(e.occurred_at());
+    if (e.kind() == v1::ABANDONED) ++abandoned;
+    if (e.kind() == v1::FLOWED_OUT) {
+      ++flowed_out;
+      flowed_out_at[e.contact_id()] = t;
+    }
+    if (e.kind() == v1::AGENT_REPLIED) {
+      ASSERT_TRUE(flowed_out_at.contains(e.contact_id()));
+      ++called_back;
+      delay_sum += absl::ToDoubleMinutes(t - flowed_out_at[e.contact_id()]);
+    }
+  });
+  const int gave_up = abandoned + flowed_out;
+  ASSERT_GT(gave_up, 1900);  // 2,000 expected in 4 h at 500/h
+  EXPECT_NEAR(static_cast<double>(flowed_out) / gave_up, 0.3, 0.03);
+  // Callbacks still pending at the end (Little's law): 150 flow-outs/h x 10
+  // min = 25 on average, Poisson sigma 5.
+  EXPECT_NEAR(flowed_out - called_back, 25, 20);
+  EXPECT_NEAR(delay_sum / called_back, 10, 1.5);  // exponential, mean 10 min, ~600 samples: sigma 0.4
 }
 
 TEST(SimulationTest, StaffingScheduleTakesEffectAtItsTime) {
@@ -147,6 +216,54 @@ TEST(SimulationTest, StaffingScheduleTakesEffectAtItsTime) {
   EXPECT_EQ(answered_before, 0);
   EXPECT_GT(arrived_before, 5);  // 20 expected at 120/h
   EXPECT_EQ(answered_at_change, std::min(arrived_before, 10));
+}
+
+TEST(SimulatorConfigTest, ReadsEveryKey) {
+  testing::TempDir dir;
+  const std::string path = dir.Write("sim.yaml", R"(source: pbx-sim
+queues:
+  - queue: support
+    channel: phone
+    arrivals_per_hour: 120
+    agents: 9
+    handle: 4m
+    patience: 90s
+    first_contact_resolution: 0.5
+    survey: 0.25
+    callback_share: 0.4
+    callback_after: 15m
+    escalation: 0.02
+  - queue: inbox
+    channel: email
+    auto_acknowledge: true
+)");
+  const absl::StatusOr<SimulatorConfig> config = LoadSimulatorConfig(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->source, "pbx-sim");
+  ASSERT_EQ(config->queues.size(), 2u);
+  const QueueModel& phone = config->queues[0];
+  EXPECT_EQ(phone.arrivals_per_hour, 120);
+  EXPECT_EQ(phone.agents, 9);
+  EXPECT_EQ(phone.handle, absl::Minutes(4));
+  EXPECT_EQ(phone.patience, absl::Seconds(90));
+  EXPECT_EQ(phone.first_contact_resolution, 0.5);
+  EXPECT_EQ(phone.survey, 0.25);
+  EXPECT_EQ(phone.callback_share, 0.4);
+  EXPECT_EQ(phone.callback_after, absl::Minutes(15));
+  EXPECT_EQ(phone.escalation, 0.02);
+  EXPECT_FALSE(phone.auto_acknowledge);
+  const QueueModel& email = config->queues[1];
+  EXPECT_TRUE(email.auto_acknowledge);
+  EXPECT_EQ(email.callback_share, 0);
+  EXPECT_EQ(email.escalation, 0);
+}
+
+TEST(SimulatorConfigTest, AShareOutsideZeroToOneNamesFileLineAndKey) {
+  testing::TempDir dir;
+  const std::string path = dir.Write("sim.yaml", "queues:\n  - queue: q\n    channel: phone\n    callback_share: 1.5\n");
+  const absl::StatusOr<SimulatorConfig> config = LoadSimulatorConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(), path + ":4: queues[0].callback_share: a share between 0 and 1");
 }
 
 }  // namespace

@@ -163,6 +163,7 @@ queues:
     handle: 20s
     patience: 20s
     survey: 0.3
+    escalation: 0.1
     staffing: [{ after: 4m, agents: 60 }]
   - queue: inbox
     channel: email

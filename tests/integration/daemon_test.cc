@@ -360,6 +360,17 @@ TEST(SimulatorTest, EveryEventReachesTheDaemon) {
                         R"(queue="web",channel="chat")", R"(queue="branch",channel="in_person")"}) {
     EXPECT_GT(Sample(m, absl::StrCat("slamon_contacts_total{", q, R"(,event="arrived"})")).value_or(0), 0) << q;
   }
+  // Every e-mail is acknowledged at once by the simulated auto-reply: as many
+  // acknowledgements met as e-mails arrived, none missed.
+  const auto emails = Sample(m, R"(slamon_contacts_total{queue="inbox",channel="email",event="arrived"})");
+  ASSERT_TRUE(emails.has_value());
+  EXPECT_EQ(Sample(m, R"(slamon_objective_outcomes_total{queue="inbox",channel="email",policy="email",)"
+                      R"(objective="acknowledge",outcome="met"})"),
+            emails);
+  EXPECT_EQ(Sample(m, R"(slamon_objective_outcomes_total{queue="inbox",channel="email",policy="email",)"
+                      R"(objective="acknowledge",outcome="missed"})"),
+            0);
+  EXPECT_GT(Sample(m, R"(slamon_escalations_total{queue="support",channel="phone",level="1"})").value_or(0), 0);
 }
 
 TEST(SimulatorTest, StopsPromptlyWhileTheDaemonIsDown) {
