@@ -57,18 +57,28 @@ void ItemClock::Resume(const Objective& objective, absl::Time at, absl::Time now
   Plan(objective);
 }
 
-absl::Time ItemClock::ChangeInstant(const Objective& objective) const {
-  if (paused_ || state_ == ItemState::kBreached || budget_ == kNeverNanos) return absl::InfiniteFuture();
-  const absl::Time since = FromNanos(run_since_);
+namespace {
+
+// `from` plus `amount` (>= 0) of the objective's basis time. Calendar time,
+// the common case, stays in integer arithmetic (absl::Time's operators are
+// out-of-line library calls), saturating at kNeverNanos.
+Nanos AddBasisTime(const Objective& objective, Nanos from, Nanos amount) {
+  if (objective.calendar == nullptr) return amount >= kNeverNanos - from ? kNeverNanos : from + amount;
+  return ToNanos(objective.AddElapsed(FromNanos(from), absl::Nanoseconds(amount)));
+}
+
+}  // namespace
+
+Nanos ItemClock::ChangeNanos(const Objective& objective) const {
+  if (paused_ || state_ == ItemState::kBreached || budget_ == kNeverNanos) return kNeverNanos;
   if (state_ == ItemState::kOk) {
     if (const std::optional<absl::Duration> warn = objective.WarnAt(absl::Nanoseconds(budget_))) {
-      return objective.AddElapsed(since, std::max(absl::ZeroDuration(), *warn - absl::Nanoseconds(used_)));
+      return AddBasisTime(objective, run_since_, std::max<Nanos>(0, absl::ToInt64Nanoseconds(*warn) - used_));
     }
   }
   // Breached once more than the budget has elapsed: a clock stopped exactly
   // at the threshold is within.
-  return objective.AddElapsed(since, std::max(absl::ZeroDuration(), absl::Nanoseconds(budget_ - used_)) +
-                                         absl::Nanoseconds(1));
+  return AddBasisTime(objective, run_since_, std::max<Nanos>(0, budget_ - used_) + 1);
 }
 
 ItemState ItemClock::Advance(const Objective& objective) {
@@ -84,8 +94,8 @@ void ItemClock::Plan(const Objective& objective) {
     due_ = next_ = kNeverNanos;
     return;
   }
-  due_ = ToNanos(objective.AddElapsed(FromNanos(run_since_), absl::Nanoseconds(std::max<Nanos>(0, budget_ - used_))));
-  const Nanos change = ToNanos(ChangeInstant(objective));
+  due_ = AddBasisTime(objective, run_since_, std::max<Nanos>(0, budget_ - used_));
+  const Nanos change = ChangeNanos(objective);
   next_ = change == kNeverNanos ? kNeverNanos : std::max(change, learned_);
 }
 

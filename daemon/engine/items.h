@@ -59,7 +59,7 @@ class ItemClock {
   // after. Call when next_nanos() has passed.
   ItemState Advance(const Objective& objective);
   // The instant of the state change Advance() makes, before it is made.
-  absl::Time ChangeInstant(const Objective& objective) const;
+  absl::Time ChangeInstant(const Objective& objective) const { return FromNanos(ChangeNanos(objective)); }
 
   void Save(StateWriter& out) const;
   void Load(StateReader& in);
@@ -67,6 +67,7 @@ class ItemClock {
  private:
   // Sets due_ and next_ from the state and the time used.
   void Plan(const Objective& objective);
+  Nanos ChangeNanos(const Objective& objective) const;
 
   Nanos started_ = 0;    // start of this cycle (the item's age)
   Nanos run_since_ = 0;  // last start or resume

@@ -38,18 +38,23 @@ TEST(FingerprintTest, SplitsBetweenFieldsMatter) {
 // must never change (strings of 0 to 15 bytes: word tails of 0, 1, 2, 4, 5
 // and 7 bytes).
 TEST(FingerprintTest, StableAcrossReleases) {
-  const Fingerprint pbx = FingerprintOf("pbx1", "1700000000.42");
-  EXPECT_EQ(pbx.hi, 0xf2a4bfb105a1634bULL);
-  EXPECT_EQ(pbx.lo, 0xe509810392dce539ULL);
-  const Fingerprint empty = FingerprintOf("", "");
-  EXPECT_EQ(empty.hi, 0x9abea685fd1db870ULL);
-  EXPECT_EQ(empty.lo, 0xf65373b42a67cfafULL);
-  const Fingerprint contact = FingerprintOf("load", "c1");
-  EXPECT_EQ(contact.hi, 0xb5efc66c27c4c19aULL);
-  EXPECT_EQ(contact.lo, 0x11c2a07352e28d9fULL);
-  const Fingerprint fifteen = FingerprintOf("s", "abcdefghijklmno");
-  EXPECT_EQ(fifteen.hi, 0x55d5afa740e5b543ULL);
-  EXPECT_EQ(fifteen.lo, 0xe6b10fd23abc48d5ULL);
+  struct Pinned {
+    const char* a;
+    const char* b;
+    uint64_t hi;
+    uint64_t lo;
+  };
+  constexpr Pinned kPinned[] = {
+      {"pbx1", "1700000000.42", 0xf2a4bfb105a1634bULL, 0xe509810392dce539ULL},
+      {"", "", 0x9abea685fd1db870ULL, 0xf65373b42a67cfafULL},
+      {"load", "c1", 0xb5efc66c27c4c19aULL, 0x11c2a07352e28d9fULL},
+      {"s", "abcdefghijklmno", 0x55d5afa740e5b543ULL, 0xe6b10fd23abc48d5ULL},
+  };
+  for (const Pinned& p : kPinned) {
+    const Fingerprint f = FingerprintOf(p.a, p.b);
+    EXPECT_EQ(f.hi, p.hi) << p.a << " " << p.b;
+    EXPECT_EQ(f.lo, p.lo) << p.a << " " << p.b;
+  }
 }
 
 }  // namespace
