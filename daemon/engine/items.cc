@@ -63,7 +63,7 @@ namespace {
 // the common case, stays in integer arithmetic (absl::Time's operators are
 // out-of-line library calls), saturating at kNeverNanos.
 Nanos AddBasisTime(const Objective& objective, Nanos from, Nanos amount) {
-  if (objective.calendar == nullptr) return amount >= kNeverNanos - from ? kNeverNanos : from + amount;
+  if (objective.calendar == nullptr) return from > 0 && amount >= kNeverNanos - from ? kNeverNanos : from + amount;
   return ToNanos(objective.AddElapsed(FromNanos(from), absl::Nanoseconds(amount)));
 }
 

@@ -99,6 +99,22 @@ class ItemsTest : public ::testing::Test {
 
 // sla-semantics §4: created 08:00, resolution 2 h, paused 09:00-09:30 ->
 // deadline 10:30. Here 08:00 is At(0).
+// Calendar-time clocks plan in integer nanoseconds: the deadline of a
+// clock started before 1970 is negative, and one past the int64 range is
+// "never", not a wrapped-around instant in the past.
+TEST(ItemClockTest, CalendarDeadlinesAtTheEdgesOfTheNanosecondRange) {
+  const Objective twenty = Item(ObjectiveKind::kAnswer, absl::Seconds(20));
+  const absl::Time in_1960 = absl::FromUnixSeconds(-315'619'200);  // 1960-01-01T00:00:00Z
+  const ItemClock old(twenty, in_1960, in_1960, false);
+  EXPECT_EQ(old.due_nanos(), -315'619'200LL * 1'000'000'000 + 20'000'000'000);
+  EXPECT_EQ(old.next_nanos(), old.due_nanos() + 1);  // no warning point: breached 1 ns past the due time
+  // 290 years from 2026 is past 2262, the end of int64 nanoseconds.
+  const Objective centuries = Item(ObjectiveKind::kResolution, absl::Hours(24 * 365 * 290));
+  const ItemClock late(centuries, T0(), T0(), false);
+  EXPECT_EQ(late.due_nanos(), kNeverNanos);
+  EXPECT_EQ(late.next_nanos(), kNeverNanos);
+}
+
 TEST_F(ItemsTest, PauseMovesTheDeadlineAndTheBreachFiresWhileOpen) {
   Objective resolution = Item(ObjectiveKind::kResolution, absl::Hours(2));
   resolution.pausable = true;
