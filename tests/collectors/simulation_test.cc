@@ -68,6 +68,16 @@ Measured Simulate(int agents, absl::Duration horizon) {
   return m;
 }
 
+// A phone queue with nobody to answer (tests add staffing or patience).
+QueueModel UnstaffedPhoneQueue(double arrivals_per_hour) {
+  QueueModel q;
+  q.queue = "support";
+  q.channel = "phone";
+  q.arrivals_per_hour = arrivals_per_hour;
+  q.agents = 0;
+  return q;
+}
+
 TEST(SimulationTest, MatchesErlangCWithinSamplingError) {
   // 600 simulated hours: ~120,000 calls.
   for (int agents : {13, 14}) {
@@ -156,16 +166,11 @@ TEST(SimulationTest, CallbacksTakeTheShareOfAbandonsTheyAreGiven) {
   // No agents: every caller runs out of patience. With callback_share 0.3,
   // 30 % of them ask for a callback (binomial over 2,000: sigma 1 %), and
   // each callback comes callback_after (mean, exponential) after that.
-  SimulatorConfig config;
-  QueueModel q;
-  q.queue = "support";
-  q.channel = "phone";
-  q.arrivals_per_hour = 500;
-  q.agents = 0;
+  QueueModel q = UnstaffedPhoneQueue(500);
   q.patience = absl::Seconds(30);
   q.callback_share = 0.3;
   q.callback_after = absl::Minutes(10);
-  config.queues = {q};
+  const SimulatorConfig config{.queues = {q}};
   const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
   Simulation sim(config, start, 19);
   std::map<std::string, absl::Time> flowed_out_at;
@@ -196,14 +201,9 @@ TEST(SimulationTest, CallbacksTakeTheShareOfAbandonsTheyAreGiven) {
 TEST(SimulationTest, StaffingScheduleTakesEffectAtItsTime) {
   // No agent for the first 10 minutes, then ten: nobody is answered before
   // 10:00; at 10:00 the new agents take the longest-waiting customers at once.
-  SimulatorConfig config;
-  QueueModel q;
-  q.queue = "support";
-  q.channel = "phone";
-  q.arrivals_per_hour = 120;
-  q.agents = 0;
+  QueueModel q = UnstaffedPhoneQueue(120);
   q.staffing = {{absl::Minutes(10), 10}};
-  config.queues = {q};
+  const SimulatorConfig config{.queues = {q}};
   const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
   Simulation sim(config, start, 11);
   int arrived_before = 0, answered_before = 0, answered_at_change = 0;
