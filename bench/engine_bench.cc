@@ -3,6 +3,8 @@
 // Under callgrind (bench/count_instructions.sh) only the timed loop of the
 // steady state is counted: instructions per event do not vary with the
 // machine's load, seconds do.
+#include <malloc.h>
+
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "daemon/engine/dedup.h"
 #include "daemon/engine/engine.h"
 #include "daemon/export/sla_collectable.h"
 #include "prometheus/text_serializer.h"
@@ -122,6 +125,22 @@ BENCHMARK(BM_EngineSteadyState)
     ->Args({99, 8, 100, 10'000})
     ->MinTime(2)
     ->Unit(benchmark::kMicrosecond);
+
+// Memory per remembered event id: `entries` distinct ids in one index, heap
+// in use (mallinfo2: the heap's blocks and the mmapped ones) before and after.
+void BM_DedupMemory(benchmark::State& state) {
+  const auto entries = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    const struct mallinfo2 before = mallinfo2();
+    DedupIndex index(absl::Hours(1), entries);
+    for (size_t i = 0; i < entries; ++i) index.Insert("pbx", absl::StrCat("event-", i), kT0);
+    const struct mallinfo2 after = mallinfo2();
+    state.counters["bytes_per_entry"] =
+        static_cast<double>((after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd)) /
+        static_cast<double>(entries);
+  }
+}
+BENCHMARK(BM_DedupMemory)->Arg(1'000'000)->Arg(1'500'000)->Arg(5'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // A scrape at kKeys keys, in its three steps: the engine snapshot, rendering
 // it as metric families, and prometheus-cpp's text serialisation.
