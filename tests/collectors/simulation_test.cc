@@ -112,7 +112,7 @@ TEST(SimulationTest, EveryContactEndsConsistently) {
   //   ARRIVED [ACKNOWLEDGED] ABANDONED
   //   ARRIVED FLOWED_OUT(callback_requested) AGENT_REPLIED CLOSED
   //   ARRIVED [ACKNOWLEDGED] ANSWERED [ESCALATED] HANDLE_ENDED WRAPUP_ENDED [RESOLVED] [SURVEYED] CLOSED
-  // A contact still open at the end of the run is a prefix of one of them.
+  // Contacts still open when the run ends are left out.
   Simulation sim(DefaultSimulatorConfig(), absl::FromUnixSeconds(1'700'000'000), 3);
   std::map<std::string, std::string> shapes;  // one letter per event kind
   std::map<std::string, std::string> channel_of;
