@@ -12,15 +12,6 @@
 namespace slamon::ctl {
 namespace {
 
-constexpr const char* kOverview =
-    "slamonctl COMMAND [flags]\n\n"
-    "Commands:\n"
-    "  status                 live SLA per queue, channel and objective\n"
-    "  report --from --to     outcome counts per 30-minute interval or day (exact, from the daemon's history)\n"
-    "  watch                  warnings and breaches as they happen\n"
-    "  check-config FILE      validate a slamond config file\n\n"
-    "Run 'slamonctl COMMAND --help' for a command's flags. Exit status: 0 done, 1 failed, 2 usage error.\n";
-
 void AddConnection(CommandLine& cli, Connection& c) {
   cli.AddString("daemon", &c.daemon, "slamond gRPC address");
   cli.AddDuration("timeout", &c.timeout, "how long to wait for the daemon's answer");
@@ -119,16 +110,33 @@ int CheckConfig(int argc, const char* const* argv) {
 
 struct Command {
   const char* name;
+  const char* operands;  // shown after the name in the overview
+  const char* summary;
   int (*run)(int argc, const char* const* argv);
 };
 constexpr Command kCommands[] = {
-    {"status", Status}, {"report", Report}, {"watch", Watch}, {"check-config", CheckConfig}};
+    {"status", "", "live SLA per queue, channel and objective", Status},
+    {"report", "--from --to", "outcome counts per 30-minute interval or day (exact, from the daemon's history)", Report},
+    {"watch", "", "warnings and breaches as they happen", Watch},
+    {"check-config", "FILE", "validate a slamond config file", CheckConfig},
+};
+
+void PrintOverview(std::FILE* out) {
+  std::fputs("slamonctl COMMAND [flags]\n\nCommands:\n", out);
+  for (const Command& c : kCommands) {
+    const std::string synopsis = *c.operands == '\0' ? c.name : std::string(c.name) + " " + c.operands;
+    std::fprintf(out, "  %-22s %s\n", synopsis.c_str(), c.summary);
+  }
+  std::fputs("\nRun 'slamonctl COMMAND --help' for a command's flags. Exit status: 0 done, 1 failed, 2 usage "
+             "error.\n",
+             out);
+}
 
 }  // namespace
 
 int RunCommandLine(int argc, const char* const* argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    std::fputs(kOverview, argc < 2 ? stderr : stdout);
+    PrintOverview(argc < 2 ? stderr : stdout);
     return argc < 2 ? kUsage : kOk;
   }
   for (const Command& c : kCommands) {
