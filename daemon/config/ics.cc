@@ -51,6 +51,10 @@ std::vector<Property> Properties(absl::string_view text) {
   return out;
 }
 
+// A property value that is a keyword (VEVENT, CANCELLED...): case and
+// surrounding blanks do not matter.
+std::string Keyword(const Property& p) { return absl::AsciiStrToUpper(absl::StripAsciiWhitespace(p.value)); }
+
 absl::Status LineError(int line, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat("line ", line, ": ", what));
 }
@@ -107,7 +111,7 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
     if (p.name == "RRULE" || p.name == "RDATE") {
       return LineError(p.line, absl::StrCat(p.name, ": recurring events are not supported; export each occurrence"));
     }
-    if (p.name == "STATUS" && absl::AsciiStrToUpper(absl::StripAsciiWhitespace(p.value)) == "CANCELLED") {
+    if (p.name == "STATUS" && Keyword(p) == "CANCELLED") {
       return absl::OkStatus();
     }
   }
@@ -155,14 +159,14 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
 absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, absl::TimeZone zone) {
   const std::vector<Property> properties = Properties(text);
   if (properties.empty() || properties[0].name != "BEGIN" ||
-      absl::AsciiStrToUpper(absl::StripAsciiWhitespace(properties[0].value)) != "VCALENDAR") {
+      Keyword(properties[0]) != "VCALENDAR") {
     return absl::InvalidArgumentError("not an iCalendar file (it must begin with BEGIN:VCALENDAR)");
   }
   std::vector<Closure> out;
   std::vector<Property> event;
   int event_line = 0;
   for (const Property& p : properties) {
-    const std::string value = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(p.value));
+    const std::string value = Keyword(p);
     if (p.name == "BEGIN" && value == "VEVENT") {
       if (event_line != 0) return LineError(p.line, "BEGIN:VEVENT inside another VEVENT");
       event_line = p.line;
