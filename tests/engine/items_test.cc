@@ -97,8 +97,6 @@ class ItemsTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
-// sla-semantics §4: created 08:00, resolution 2 h, paused 09:00-09:30 ->
-// deadline 10:30. Here 08:00 is At(0).
 // Calendar-time clocks plan in integer nanoseconds: the deadline of a
 // clock started before 1970 is negative, and one past the int64 range is
 // "never", not a wrapped-around instant in the past.
@@ -115,6 +113,8 @@ TEST(ItemClockTest, CalendarDeadlinesAtTheEdgesOfTheNanosecondRange) {
   EXPECT_EQ(late.next_nanos(), kNeverNanos);
 }
 
+// sla-semantics §4: created 08:00, resolution 2 h, paused 09:00-09:30 ->
+// deadline 10:30. Here 08:00 is At(0).
 TEST_F(ItemsTest, PauseMovesTheDeadlineAndTheBreachFiresWhileOpen) {
   Objective resolution = Item(ObjectiveKind::kResolution, absl::Hours(2));
   resolution.pausable = true;
