@@ -17,9 +17,8 @@ SLAMON_BENCH_ITERATIONS=$batches valgrind --tool=callgrind --collect-atstart=no 
   "$build/bench/engine_bench" --benchmark_filter="$filter" --benchmark_format=json \
   > "$out/bench.json" 2> "$out/valgrind.log"
 events=$(sed -nE 's/.*"timed_events": ([0-9.e+]+).*/\1/p' "$out/bench.json" | tail -1)
-# The benchmark dumps once per run of its timed loop (one run here).
-last=$(ls "$out"/callgrind.out.* | sort -t. -k3 -n | tail -1)
-instructions=$(sed -nE 's/^totals: ([0-9]+).*/\1/p' "$last")
+# The benchmark dumps once per run of its timed loop: one run here, dump 1.
+instructions=$(sed -nE 's/^totals: ([0-9]+).*/\1/p' "$out/callgrind.out.1" 2>/dev/null || true)
 if [ -z "$events" ] || [ -z "$instructions" ]; then
   echo "count_instructions: no figures (is valgrind installed? see $out)" >&2
   exit 1
