@@ -11,18 +11,6 @@ constexpr absl::string_view kStateNames[] = {"ok", "at_risk", "breached"};
 
 }  // namespace
 
-Nanos ToNanos(absl::Time t) {
-  if (t == absl::InfiniteFuture()) return kNeverNanos;
-  if (t == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
-  return absl::ToUnixNanos(t);
-}
-
-absl::Time FromNanos(Nanos n) {
-  if (n == kNeverNanos) return absl::InfiniteFuture();
-  if (n == std::numeric_limits<int64_t>::min()) return absl::InfinitePast();
-  return absl::FromUnixNanos(n);
-}
-
 absl::string_view ItemStateName(ItemState state) { return kStateNames[static_cast<int>(state)]; }
 
 ItemClock::ItemClock(const Objective& objective, absl::Time at, absl::Time now, bool paused)

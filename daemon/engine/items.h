@@ -7,21 +7,17 @@
 
 #include <array>
 #include <cstdint>
-#include <limits>
 #include <string>
 
 #include "absl/container/btree_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "daemon/engine/nanos.h"
 #include "daemon/engine/policy.h"
 #include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
 
-using Nanos = int64_t;
-inline constexpr Nanos kNeverNanos = std::numeric_limits<int64_t>::max();
-Nanos ToNanos(absl::Time t);
-absl::Time FromNanos(Nanos n);
 
 // Where an open item stands against its deadline: the `state` label of
 // slamon_objective_open_items.

@@ -55,6 +55,11 @@ ItemResult Shard::Reject(RejectReason reason, std::string detail) {
   return ItemResult::Rejected(reason, std::move(detail));
 }
 
+std::string Shard::TooEarly(absl::string_view field, absl::Time at) {
+  return absl::StrCat(field, " ", FormatRfc3339(at), " is before ", FormatRfc3339(kEarliestTime),
+                      ", the earliest time the engine keeps");
+}
+
 void Shard::AdvanceClock(absl::Time now) {
   if (now <= now_) return;
   now_ = now;
@@ -67,6 +72,9 @@ ItemResult Shard::Apply(const Event& event, size_t contact_hash, const PolicySet
   health_.events_received += 1;
   if (event.source.empty() || event.event_id.empty() || event.contact_id.empty()) {
     return Reject(RejectReason::kMissingField, "source, event_id and contact_id are required");
+  }
+  if (event.occurred_at < kEarliestTime) {
+    return Reject(RejectReason::kInvalidField, TooEarly("occurred_at", event.occurred_at));
   }
   if (event.occurred_at > now + options_.future_tolerance) {
     return Reject(RejectReason::kFutureTimestamp,
@@ -162,9 +170,9 @@ Attempt Shard::TryApply(const Event& event, size_t contact_hash, const PolicySet
     // Open items keep a contact: a case is remembered until it is resolved.
     if (contact.stage != Stage::kWaiting && contact.clocks.empty() && !contact.expiry_scheduled) {
       contact.expiry_scheduled = true;
-      expiry_order_.emplace_back(now + options_.contact_retention, it->first);
+      expiry_order_.emplace_back(now + options_.contact_retention, RefOf(contact));
     }
-    ScheduleItems(it);
+    ScheduleItems(*it);
   }
   return attempt;
 }
@@ -179,7 +187,7 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
                     absl::StrCat("channel '", event.channel,
                                  "' is not a lowercase name such as phone, email, chat"));
   }
-  auto [it, added] = contacts_.try_emplace(ContactKey{event.source, event.contact_id, contact_hash});
+  auto [entry, added] = AddContact(ContactKey{event.source, event.contact_id, contact_hash}, Contact());
   if (!added) {
     return Rejected(RejectReason::kAlreadyOpen,
                     absl::StrCat("contact '", event.contact_id, "' is already open"));
@@ -187,7 +195,7 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
   const Policy* policy = policies.Match(event.queue, event.channel, event.category,
                                         event.priority);
   QueueStats* stats = StatsFor(event.queue, event.channel, policy);
-  Contact& contact = it->second;
+  Contact& contact = entry->second;
   contact.policy = policy;
   contact.stats = stats;
   contact.arrived_at = contact.segment_start = event.occurred_at;
@@ -197,8 +205,30 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
   for (ObjectiveKind kind : {ObjectiveKind::kAnswer, ObjectiveKind::kAcknowledge, ObjectiveKind::kResolution}) {
     StartItem(contact, kind, event.occurred_at);
   }
-  ScheduleItems(it);
+  ScheduleItems(*entry);
   return Applied();
+}
+
+std::pair<Shard::ContactMap::value_type*, bool> Shard::AddContact(ContactKey key, Contact contact) {
+  auto [it, added] = contacts_.try_emplace(std::move(key), std::move(contact));
+  if (!added) return {&*it, false};
+  if (free_contact_slots_.empty()) {
+    it->second.slot = static_cast<uint32_t>(contact_slots_.size());
+    contact_slots_.emplace_back();
+  } else {
+    it->second.slot = free_contact_slots_.back();
+    free_contact_slots_.pop_back();
+  }
+  contact_slots_[it->second.slot].entry = &*it;
+  return {&*it, true};
+}
+
+void Shard::EraseContact(ContactMap::value_type& entry) {
+  ContactSlot& slot = contact_slots_[entry.second.slot];
+  slot.entry = nullptr;
+  slot.generation += 1;
+  free_contact_slots_.push_back(entry.second.slot);
+  contacts_.erase(contacts_.find(entry.first));
 }
 
 QueueStats* Shard::StatsFor(absl::string_view queue, absl::string_view channel,
@@ -329,13 +359,13 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
                         absl::StrCat(EventKindName(event.kind), " is before the answer at ",
                                      FormatRfc3339(contact.answered_at)));
       }
-      absl::Time& slot = event.kind == EventKind::kHandleEnded ? contact.handle_ended_at
-                                                               : contact.wrapup_ended_at;
-      if (slot != kNever) {
+      PackedTime& recorded = event.kind == EventKind::kHandleEnded ? contact.handle_ended_at
+                                                                   : contact.wrapup_ended_at;
+      if (recorded != kNever) {
         return Rejected(RejectReason::kAlreadyRecorded,
                         absl::StrCat(EventKindName(event.kind), " was already recorded"));
       }
-      slot = at;
+      recorded = at;
       if (event.kind == EventKind::kWrapupEnded) {
         totals.handle.Observe(options_.handle_buckets,
                               Seconds(at - contact.answered_at));
@@ -436,9 +466,8 @@ void Shard::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
     std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
     const Deadline due = deadlines_.back();
     deadlines_.pop_back();
-    auto it = contacts_.find(deadline_keys_[due.key]);
-    free_deadline_keys_.push_back(due.key);
-    if (it != contacts_.end() && it->second.scheduled == due.fire) FireItems(it);
+    ContactMap::value_type* entry = Resolve(due.contact);
+    if (entry != nullptr && entry->second.scheduled == due.fire) FireItems(*entry);
   }
   if (alerts != nullptr) alerts->insert(alerts->end(), alerts_.begin(), alerts_.end());
   alerts_.clear();
@@ -457,16 +486,16 @@ void Shard::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
     if (list.empty()) parked_.erase(it);
   }
   while (!expiry_order_.empty() && expiry_order_.front().first <= now_) {
-    auto it = contacts_.find(expiry_order_.front().second);
-    if (it != contacts_.end()) {
-      Contact& contact = it->second;
+    ContactMap::value_type* entry = Resolve(expiry_order_.front().second);
+    if (entry != nullptr) {
+      Contact& contact = entry->second;
       const absl::Time due = contact.last_touched + options_.contact_retention;
       if (contact.stage == Stage::kWaiting || !contact.clocks.empty()) {
         contact.expiry_scheduled = false;  // scheduled again when it stops waiting, items closed
       } else if (due > now_) {
-        expiry_order_.emplace_back(due, it->first);
+        expiry_order_.emplace_back(due, RefOf(contact));
       } else {
-        contacts_.erase(it);
+        EraseContact(*entry);
       }
     }
     expiry_order_.pop_front();

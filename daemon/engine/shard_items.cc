@@ -93,8 +93,8 @@ void Shard::Alert(ItemAlert::Kind kind, const Contact& contact, absl::string_vie
                      clock.started(), at});
 }
 
-void Shard::FireItems(ContactMap::iterator it) {
-  Contact& contact = it->second;
+void Shard::FireItems(ContactMap::value_type& entry) {
+  Contact& contact = entry.second;
   contact.scheduled = kNeverNanos;
   const Nanos allowance = absl::ToInt64Nanoseconds(options_.reorder_allowance);
   const Nanos now = ToNanos(now_);
@@ -110,31 +110,22 @@ void Shard::FireItems(ContactMap::iterator it) {
       const bool breach = state == ItemState::kBreached;
       const absl::Time at = breach ? due : warning_point;
       (breach ? totals.breaches : totals.warnings) += 1;
-      Alert(breach ? ItemAlert::Kind::kBreach : ItemAlert::Kind::kWarning, contact, it->first.source,
-            it->first.contact_id, clock, at);
+      Alert(breach ? ItemAlert::Kind::kBreach : ItemAlert::Kind::kWarning, contact, entry.first.source,
+            entry.first.contact_id, clock, at);
     }
   }
-  ScheduleItems(it);
+  ScheduleItems(entry);
 }
 
-void Shard::ScheduleItems(ContactMap::iterator it) {
-  Contact& contact = it->second;
+void Shard::ScheduleItems(ContactMap::value_type& entry) {
+  Contact& contact = entry.second;
   Nanos next = kNeverNanos;
   for (const ItemClock& clock : contact.clocks) next = std::min(next, clock.next_nanos());
   if (next == kNeverNanos) return;
   const Nanos fire = next + absl::ToInt64Nanoseconds(options_.reorder_allowance);
   if (fire >= contact.scheduled) return;  // the earlier entry fires first and plans again
   contact.scheduled = fire;
-  uint32_t key;
-  if (free_deadline_keys_.empty()) {
-    key = static_cast<uint32_t>(deadline_keys_.size());
-    deadline_keys_.push_back(it->first);
-  } else {
-    key = free_deadline_keys_.back();
-    free_deadline_keys_.pop_back();
-    deadline_keys_[key] = it->first;
-  }
-  deadlines_.push_back({fire, key});
+  deadlines_.push_back({fire, RefOf(contact)});
   std::push_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
 }
 

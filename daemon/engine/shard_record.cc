@@ -27,6 +27,10 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const
     return Reject(RejectReason::kMissingField,
                   "contact_id, channel, queue and arrived_at are required");
   }
+  // The other timestamps are checked against arrived_at below.
+  if (r.arrived_at < kEarliestTime) {
+    return Reject(RejectReason::kInvalidField, TooEarly("arrived_at", r.arrived_at));
+  }
   const int outcomes = (r.answered_at ? 1 : 0) + (r.abandoned_at ? 1 : 0) + (r.flowed_out_at ? 1 : 0);
   if (outcomes > 1) {
     return Reject(RejectReason::kInvalidField,

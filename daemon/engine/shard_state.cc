@@ -118,13 +118,23 @@ void Shard::Save(StateWriter& out, const PolicyIds& ids) const {
       out.String(p.detail);
     }
   }
-  for (const auto* order : {&parked_order_, &expiry_order_}) {
-    out.Varint(order->size());
-    for (const auto& [at, key] : *order) {
-      out.Time(at);
-      out.String(key.source);
-      out.String(key.contact_id);
-    }
+  const auto save_key = [&out](const ContactKey& key) {
+    out.String(key.source);
+    out.String(key.contact_id);
+  };
+  out.Varint(parked_order_.size());
+  for (const auto& [at, key] : parked_order_) {
+    out.Time(at);
+    save_key(key);
+  }
+  // An expiry entry always names a contact: a contact is erased only when
+  // its own entry comes up.
+  out.Varint(expiry_order_.size());
+  for (const auto& [at, ref] : expiry_order_) {
+    const ContactMap::value_type* entry = Resolve(ref);
+    SLAMON_CHECK(entry != nullptr);
+    out.Time(at);
+    save_key(entry->first);
   }
   dedup_.Save(out);
 }
@@ -169,7 +179,7 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
     c.resolved = in.Bool();
     c.surveyed = in.Bool();
     c.expiry_scheduled = in.Bool();
-    for (absl::Time* t : {&c.arrived_at, &c.segment_start, &c.answered_at, &c.unanswered_at, &c.acknowledged_at,
+    for (PackedTime* t : {&c.arrived_at, &c.segment_start, &c.answered_at, &c.unanswered_at, &c.acknowledged_at,
                           &c.handle_ended_at, &c.wrapup_ended_at, &c.resolved_at, &c.closed_at, &c.last_touched}) {
       *t = in.Time();
     }
@@ -184,9 +194,9 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
     if (!in.ok()) return;
     if (c.stage == Stage::kWaiting) c.stats->StartWaiting(c.segment_start);
     for (const ItemClock& clock : c.clocks) c.stats->TrackItem(clock);
-    auto [it, added] = contacts_.try_emplace(std::move(key), std::move(c));
+    auto [entry, added] = AddContact(std::move(key), std::move(c));
     if (!added) return in.Fail("contact saved twice");
-    ScheduleItems(it);
+    ScheduleItems(*entry);
   }
 
   const size_t parked_keys = in.Count(3);
@@ -201,12 +211,18 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
     }
     parked_count_ += list.size();
   }
-  for (auto* order : {&parked_order_, &expiry_order_}) {
-    const size_t n = in.Count(10);
-    for (size_t i = 0; i < n && in.ok(); ++i) {
-      const absl::Time at = in.Time();
-      order->emplace_back(at, load_key());
-    }
+  const size_t parked_entries = in.Count(10);
+  for (size_t i = 0; i < parked_entries && in.ok(); ++i) {
+    const absl::Time at = in.Time();
+    parked_order_.emplace_back(at, load_key());
+  }
+  const size_t expiry_entries = in.Count(10);
+  for (size_t i = 0; i < expiry_entries && in.ok(); ++i) {
+    const absl::Time at = in.Time();
+    // Saved states name contacts saved with them; an entry that did not
+    // would have expired nothing.
+    auto it = contacts_.find(load_key());
+    if (it != contacts_.end()) expiry_order_.emplace_back(at, RefOf(it->second));
   }
   dedup_.Load(in);
 }

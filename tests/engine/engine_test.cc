@@ -230,6 +230,25 @@ TEST_F(EngineTest, AnsweredContactTransferredAndAnsweredAgain) {
   EXPECT_EQ(Snap(93).health.pending_events, 0u);
 }
 
+// Contacts keep their times in int64 nanoseconds, whose differences span
+// 292 years: times before 1970 are refused rather than kept wrong.
+TEST_F(EngineTest, TimesBefore1970AreRefused) {
+  Event ancient = Arrival("old", 0);
+  ancient.occurred_at = absl::FromUnixSeconds(-1);
+  const ItemResult r = Send(ancient, 0);
+  EXPECT_EQ(r.reason, RejectReason::kInvalidField);
+  EXPECT_EQ(r.detail,
+            "occurred_at 1969-12-31T23:59:59Z is before 1970-01-01T00:00:00Z, the earliest time the engine keeps");
+  Event earliest = Arrival("first", 0);
+  earliest.occurred_at = absl::UnixEpoch();
+  Accept(earliest, 0);
+  Accept(MakeEvent(EventKind::kAbandoned, "first", 0), 0);
+  // Abandoned at T0 = 1772442000 s after the epoch, exactly.
+  const QueueSnapshot q = Queue(0, "sales");
+  EXPECT_EQ(q.totals.outcomes[AnswerOutcome::kAbandonedLate], 1u);
+  EXPECT_EQ(q.totals.wait[static_cast<int>(WaitKind::kAbandoned)].sum, 1772442000.0);
+}
+
 TEST_F(EngineTest, EveryRejectionReason) {
   Event no_id = Arrival("x", 0);
   no_id.event_id.clear();
@@ -240,6 +259,9 @@ TEST_F(EngineTest, EveryRejectionReason) {
   Event bad_channel = Arrival("y", 0, "sales", "Phone!");
   EXPECT_EQ(Send(bad_channel, 0).reason, RejectReason::kInvalidField);
   EXPECT_EQ(Send(Arrival("f", 301), 0).reason, RejectReason::kFutureTimestamp);
+  Event ancient = Arrival("z", 0);
+  ancient.occurred_at = absl::FromCivil(absl::CivilSecond(1900, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+  EXPECT_EQ(Send(ancient, 0).reason, RejectReason::kInvalidField);
 
   Accept(Arrival("a", 100), 100);
   EXPECT_EQ(Send(MakeEvent(EventKind::kArrived, "a", 100, "a/again"), 100).reason,
@@ -273,7 +295,7 @@ TEST_F(EngineTest, EveryRejectionReason) {
 
   const EngineSnapshot s = Snap(500);
   EXPECT_EQ(Rejected(s, RejectReason::kMissingField), 3u);
-  EXPECT_EQ(Rejected(s, RejectReason::kInvalidField), 2u);
+  EXPECT_EQ(Rejected(s, RejectReason::kInvalidField), 3u);
   EXPECT_EQ(Rejected(s, RejectReason::kFutureTimestamp), 1u);
   EXPECT_EQ(Rejected(s, RejectReason::kAlreadyOpen), 1u);
   EXPECT_EQ(Rejected(s, RejectReason::kBeforeArrival), 2u);

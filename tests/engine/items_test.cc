@@ -57,7 +57,7 @@ Event EventAt(EventKind kind, std::string contact, absl::Time at) {
 
 class ItemsTest : public ::testing::Test {
  protected:
-  void Build(std::vector<Objective> objectives, std::string channel = "email") {
+  void Build(std::vector<Objective> objectives, std::string channel = "email", int shards = 2) {
     Policy p;
     p.name = "cases";
     p.match.channels = {channel};
@@ -65,7 +65,7 @@ class ItemsTest : public ::testing::Test {
     channel_ = channel;
     EngineOptions options;
     options.reorder_allowance = absl::Seconds(5);
-    options.shards = 2;
+    options.shards = shards;
     policies_ = std::make_shared<PolicySet>(std::vector<Policy>{p}, "cases");
     engine_ = std::make_unique<Engine>(options, policies_);
   }
@@ -396,6 +396,36 @@ TEST_F(ItemsTest, OpenItemsKeepTheirContactPastTheRetention) {
   Tick(At(6 * 3600));
   EXPECT_EQ(engine_->Snapshot(At(6 * 3600)).health.open_contacts, 0u);
   EXPECT_EQ(Queue(At(6 * 3600)).totals.items[kResolution].met, 1u);
+}
+
+// Deadline entries outlive their contacts. c1 and c2 (arriving at 0 and
+// 1 h, answered at once, resolved at 4 h) are erased at the 6 h tick while
+// their warning entries (80 % of 48 h = 38.4 h after arrival, + 5 s) wait in
+// the index. c1's comes up while nothing has its place; c3 arrives in
+// between, in a place one of them had; c2's then comes up. Neither stale
+// entry fires anything; c3's own warning fires once.
+TEST_F(ItemsTest, DeadlineEntriesLeftByErasedContactsFireNothing) {
+  Objective resolution = Item(ObjectiveKind::kResolution, absl::Hours(48));
+  resolution.warn.fraction = 0.8;
+  Build({resolution}, "email", 1);
+  for (int i : {1, 2}) {
+    const std::string id = "c" + std::to_string(i);
+    const double arrival = (i - 1) * 3600;
+    Arrive(id, At(arrival));
+    Apply(EventAt(EventKind::kAnswered, id, At(arrival + 10)));
+    Apply(EventAt(EventKind::kResolved, id, At(4 * 3600)));
+  }
+  EXPECT_TRUE(Tick(At(6 * 3600)).empty());
+  ASSERT_EQ(engine_->Snapshot(At(6 * 3600)).health.open_contacts, 0u);
+  EXPECT_TRUE(Tick(At(39 * 3600)).empty());  // c1's entry: 38.4 h + 5 s
+  Arrive("c3", At(39 * 3600));
+  EXPECT_TRUE(Tick(At(40 * 3600)).empty());  // c2's entry: 39.4 h + 5 s
+  const std::vector<ItemAlert> alerts = Tick(At(78 * 3600));
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].kind, ItemAlert::Kind::kWarning);
+  EXPECT_EQ(alerts[0].contact_id, "c3");
+  EXPECT_EQ(alerts[0].at, At(39 * 3600 + 0.8 * 48 * 3600));
+  EXPECT_EQ(Queue(At(78 * 3600)).items[kResolution].open[kAtRisk], 1);
 }
 
 // Saved state carries the clocks: a loaded engine fires the same alerts and

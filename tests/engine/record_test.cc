@@ -117,6 +117,12 @@ TEST_F(RecordTest, InconsistentRecordsAreRejectedWithTheirReason) {
   ContactRecord no_queue = Record("h", 0);
   no_queue.queue.clear();
   EXPECT_EQ(Send(no_queue, 10).reason, RejectReason::kMissingField);
+  ContactRecord ancient = Record("i", 0);
+  ancient.arrived_at = absl::FromCivil(absl::CivilSecond(1969, 7, 20, 20, 17, 0), absl::UTCTimeZone());
+  const ItemResult too_early = Send(ancient, 10);
+  EXPECT_EQ(too_early.reason, RejectReason::kInvalidField);
+  EXPECT_EQ(too_early.detail,
+            "arrived_at 1969-07-20T20:17:00Z is before 1970-01-01T00:00:00Z, the earliest time the engine keeps");
   EXPECT_EQ(Queue(10).totals.volume[static_cast<int>(EventKind::kArrived)], 0u);
 }
 
