@@ -40,9 +40,12 @@ Labels QueueLabels(const engine::QueueKey& k) {
 Labels PolicyLabels(const engine::QueueKey& k) {
   return {{"queue", k.queue}, {"channel", k.channel}, {"policy", k.policy}};
 }
-Labels With(Labels labels, std::string name, std::string value) {
-  labels.push_back({std::move(name), std::move(value)});
-  return labels;
+Labels With(const Labels& labels, std::string name, std::string value) {
+  Labels with;
+  with.reserve(labels.size() + 1);  // one allocation, not a copy and a regrowth
+  with.insert(with.end(), labels.begin(), labels.end());
+  with.push_back({std::move(name), std::move(value)});
+  return with;
 }
 
 // Figures of one (queue, channel) summed over its policies.
@@ -212,21 +215,28 @@ void RenderHealth(const engine::HealthSnapshot& h, Families& out) {
 
 std::vector<MetricFamily> RenderSnapshot(const engine::EngineSnapshot& snapshot,
                                          const engine::EngineOptions& options) {
-  Families out;
+  Families out(snapshot.queues.size());
   // Snapshots are sorted by (queue, channel, policy): sum runs of the same
   // (queue, channel) for the families that have no policy label.
   for (size_t i = 0; i < snapshot.queues.size();) {
-    QueueSnapshot merged = snapshot.queues[i];
+    const QueueSnapshot& first = snapshot.queues[i];
     size_t j = i + 1;
-    for (; j < snapshot.queues.size() && snapshot.queues[j].key.queue == merged.key.queue &&
-           snapshot.queues[j].key.channel == merged.key.channel;
-         ++j) {
-      const QueueSnapshot& next = snapshot.queues[j];
-      merged.totals += next.totals;
-      merged.waiting += next.waiting;
-      merged.oldest_wait = std::max(merged.oldest_wait, next.oldest_wait);
+    while (j < snapshot.queues.size() && snapshot.queues[j].key.queue == first.key.queue &&
+           snapshot.queues[j].key.channel == first.key.channel) {
+      ++j;
     }
-    RenderQueue(merged, options, out);
+    if (j == i + 1) {
+      RenderQueue(first, options, out);  // one policy, the common case: no copy
+    } else {
+      QueueSnapshot merged = first;
+      for (size_t k = i + 1; k < j; ++k) {
+        const QueueSnapshot& next = snapshot.queues[k];
+        merged.totals += next.totals;
+        merged.waiting += next.waiting;
+        merged.oldest_wait = std::max(merged.oldest_wait, next.oldest_wait);
+      }
+      RenderQueue(merged, options, out);
+    }
     for (; i < j; ++i) {
       RenderPolicy(snapshot.queues[i], options, out);
       RenderObjectives(snapshot.queues[i], snapshot.taken_at, options, out);
