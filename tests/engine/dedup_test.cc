@@ -35,8 +35,7 @@ TEST(FingerprintTest, SplitsBetweenFieldsMatter) {
 
 // Saved dedup indexes and the shard of every saved contact depend on these
 // values: they are those of the release that wrote state format 1 and 2, and
-// must never change (strings of 0 to 15 bytes: word tails of 0, 1, 2, 4, 5
-// and 7 bytes).
+// must never change.
 TEST(FingerprintTest, StableAcrossReleases) {
   struct Pinned {
     const char* a;
@@ -49,6 +48,14 @@ TEST(FingerprintTest, StableAcrossReleases) {
       {"", "", 0x9abea685fd1db870ULL, 0xf65373b42a67cfafULL},
       {"load", "c1", 0xb5efc66c27c4c19aULL, 0x11c2a07352e28d9fULL},
       {"s", "abcdefghijklmno", 0x55d5afa740e5b543ULL, 0xe6b10fd23abc48d5ULL},
+      // Added with state format 2's code when the tail read changed: every
+      // tail length 0-7 of strings shorter and longer than a word.
+      {"abc", "defghi", 0x9314ef546cf4db45ULL, 0xb1ebc23dd3141718ULL},
+      {"abcdefgh", "abcdefghi", 0x9e19042066bd3e78ULL, 0x09bec75e6a064255ULL},
+      {"abcdefghijk", "abcdefghijklmn", 0xb1ce104ca37b7626ULL, 0xc2573b965d9394e3ULL},
+      {"abcdefghijklmnop", "q", 0x499fb95de189163dULL, 0x35cf6dbe42e5137dULL},
+      {"0123456789abcdefghijklm", "xy", 0x94f3783676a0fc9aULL, 0x5d3c10c489a00e47ULL},
+      {"abcdefghij", "abcdefghijkl", 0xfb6c38649c67b8a2ULL, 0xb11a7dd5736d9e5cULL},
   };
   for (const Pinned& p : kPinned) {
     const Fingerprint f = FingerprintOf(p.a, p.b);
