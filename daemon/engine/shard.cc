@@ -1,6 +1,7 @@
 #include "daemon/engine/shard.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -469,8 +470,16 @@ void Shard::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
     ContactMap::value_type* entry = Resolve(due.contact);
     if (entry != nullptr && entry->second.scheduled == due.fire) FireItems(*entry);
   }
-  if (alerts != nullptr) alerts->insert(alerts->end(), alerts_.begin(), alerts_.end());
-  alerts_.clear();
+  if (alerts != nullptr) {
+    alerts->insert(alerts->end(), std::make_move_iterator(alerts_.begin()), std::make_move_iterator(alerts_.end()));
+  }
+  // A tick that fires a crowd at once (the first after a restart or a long
+  // pause) must not keep its room: ~200 bytes per alert, for good.
+  if (alerts_.capacity() > kAlertsKept) {
+    std::vector<ItemAlert>().swap(alerts_);
+  } else {
+    alerts_.clear();
+  }
   while (!parked_order_.empty() && parked_order_.front().first <= now_) {
     auto it = parked_.find(parked_order_.front().second);
     parked_order_.pop_front();

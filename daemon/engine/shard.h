@@ -242,7 +242,9 @@ class Shard {
   std::vector<Deadline> deadlines_;  // a heap, std::greater
   std::vector<ContactSlot> contact_slots_;
   std::vector<uint32_t> free_contact_slots_;
-  // Warnings and breaches not yet handed out by Tick.
+  // Warnings and breaches not yet handed out by Tick; the room for this
+  // many is kept between ticks.
+  static constexpr size_t kAlertsKept = 1024;
   std::vector<ItemAlert> alerts_;
   DedupIndex dedup_;
   HealthSnapshot health_;
