@@ -462,23 +462,22 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
 
 void Shard::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
   AdvanceClock(now);
+  // The event path's alerts first: they happened before this tick's.
+  if (alerts != nullptr) {
+    alerts->insert(alerts->end(), std::make_move_iterator(alerts_.begin()), std::make_move_iterator(alerts_.end()));
+  }
+  if (alerts_.capacity() > kAlertsKept) {
+    std::vector<ItemAlert>().swap(alerts_);
+  } else {
+    alerts_.clear();
+  }
   const Nanos now_ns = ToNanos(now_);
   while (!deadlines_.empty() && deadlines_.front().fire <= now_ns) {
     std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
     const Deadline due = deadlines_.back();
     deadlines_.pop_back();
     ContactMap::value_type* entry = Resolve(due.contact);
-    if (entry != nullptr && entry->second.scheduled == due.fire) FireItems(*entry);
-  }
-  if (alerts != nullptr) {
-    alerts->insert(alerts->end(), std::make_move_iterator(alerts_.begin()), std::make_move_iterator(alerts_.end()));
-  }
-  // A tick that fires a crowd at once (the first after a restart or a long
-  // pause) must not keep its room: ~200 bytes per alert, for good.
-  if (alerts_.capacity() > kAlertsKept) {
-    std::vector<ItemAlert>().swap(alerts_);
-  } else {
-    alerts_.clear();
+    if (entry != nullptr && entry->second.scheduled == due.fire) FireItems(*entry, alerts);
   }
   while (!parked_order_.empty() && parked_order_.front().first <= now_) {
     auto it = parked_.find(parked_order_.front().second);

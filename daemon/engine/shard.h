@@ -186,12 +186,12 @@ class Shard {
   // Moves the open-item gauges of `contact` to `to` (a transfer).
   void MoveItems(Contact& contact, QueueStats* to);
   // Fires the state changes of `contact` that are due at now_, then plans
-  // its next one.
-  void FireItems(ContactMap::value_type& entry);
+  // its next one; their alerts go to `alerts` (none made if null).
+  void FireItems(ContactMap::value_type& entry, std::vector<ItemAlert>* alerts);
   // Pushes an entry for the contact's next state change if that is earlier
   // than the one it has.
   void ScheduleItems(ContactMap::value_type& entry);
-  void Alert(ItemAlert::Kind kind, const Contact& contact, absl::string_view source,
+  void Alert(std::vector<ItemAlert>& to, ItemAlert::Kind kind, const Contact& contact, absl::string_view source,
              absl::string_view contact_id, const ItemClock& clock, absl::Time at);
   QueueStats* StatsFor(absl::string_view queue, absl::string_view channel, const Policy* policy);
   QueueStats* AddStats(QueueKey key, const Policy* policy);
@@ -242,8 +242,9 @@ class Shard {
   std::vector<Deadline> deadlines_;  // a heap, std::greater
   std::vector<ContactSlot> contact_slots_;
   std::vector<uint32_t> free_contact_slots_;
-  // Warnings and breaches not yet handed out by Tick; the room for this
-  // many is kept between ticks.
+  // Breaches counted on the event path (items completed late before their
+  // deadline fired), handed out by the next Tick. Room for this many is
+  // kept between ticks; a replay of late records can leave far more.
   static constexpr size_t kAlertsKept = 1024;
   std::vector<ItemAlert> alerts_;
   DedupIndex dedup_;

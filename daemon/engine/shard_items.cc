@@ -41,7 +41,7 @@ void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kin
     // or a tick not yet run): every late cycle is a breach exactly once.
     totals.breaches += 1;
     const absl::Time due = FromNanos(clock->due_nanos());
-    Alert(ItemAlert::Kind::kBreach, contact, event.source, event.contact_id, *clock,
+    Alert(alerts_, ItemAlert::Kind::kBreach, contact, event.source, event.contact_id, *clock,
           due == absl::InfiniteFuture() ? at : due);
   }
   // The answer objective's outcomes are the seven of §3 (StopAnswerClock).
@@ -87,13 +87,13 @@ void Shard::MoveItems(Contact& contact, QueueStats* to) {
   }
 }
 
-void Shard::Alert(ItemAlert::Kind kind, const Contact& contact, absl::string_view source,
-                  absl::string_view contact_id, const ItemClock& clock, absl::Time at) {
-  alerts_.push_back({kind, contact.stats->key(), clock.kind(), std::string(source), std::string(contact_id),
-                     clock.started(), at});
+void Shard::Alert(std::vector<ItemAlert>& to, ItemAlert::Kind kind, const Contact& contact,
+                  absl::string_view source, absl::string_view contact_id, const ItemClock& clock, absl::Time at) {
+  to.push_back({kind, contact.stats->key(), clock.kind(), std::string(source), std::string(contact_id),
+                clock.started(), at});
 }
 
-void Shard::FireItems(ContactMap::value_type& entry) {
+void Shard::FireItems(ContactMap::value_type& entry, std::vector<ItemAlert>* alerts) {
   Contact& contact = entry.second;
   contact.scheduled = kNeverNanos;
   const Nanos allowance = absl::ToInt64Nanoseconds(options_.reorder_allowance);
@@ -110,8 +110,10 @@ void Shard::FireItems(ContactMap::value_type& entry) {
       const bool breach = state == ItemState::kBreached;
       const absl::Time at = breach ? due : warning_point;
       (breach ? totals.breaches : totals.warnings) += 1;
-      Alert(breach ? ItemAlert::Kind::kBreach : ItemAlert::Kind::kWarning, contact, entry.first.source,
-            entry.first.contact_id, clock, at);
+      if (alerts != nullptr) {
+        Alert(*alerts, breach ? ItemAlert::Kind::kBreach : ItemAlert::Kind::kWarning, contact,
+              entry.first.source, entry.first.contact_id, clock, at);
+      }
     }
   }
   ScheduleItems(entry);
