@@ -79,7 +79,7 @@ void DedupIndex::EvictOldest() {
 }
 
 void DedupIndex::Expire(absl::Time now) {
-  while (!order_.empty() && order_.front().first + window_ <= now) EvictOldest();
+  while (!order_.empty() && absl::Time(order_.front().first) + window_ <= now) EvictOldest();
 }
 
 void DedupIndex::Save(StateWriter& out) const {

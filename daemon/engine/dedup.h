@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "daemon/engine/nanos.h"
 #include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
@@ -50,7 +51,8 @@ class DedupIndex {
   absl::Duration window_;
   size_t max_entries_;
   absl::flat_hash_set<Fingerprint> set_;
-  std::deque<std::pair<absl::Time, Fingerprint>> order_;
+  // 24 bytes an entry with an 8-byte time (10M entries by default).
+  std::deque<std::pair<PackedTime, Fingerprint>> order_;
 };
 
 }  // namespace slamon::engine
