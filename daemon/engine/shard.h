@@ -238,7 +238,7 @@ class Shard {
   std::deque<std::pair<absl::Time, ContactKey>> parked_order_;
   size_t parked_count_ = 0;
   size_t max_parked_;
-  std::deque<std::pair<absl::Time, ContactRef>> expiry_order_;
+  std::deque<std::pair<PackedTime, ContactRef>> expiry_order_;
   std::vector<Deadline> deadlines_;  // a heap, std::greater
   std::vector<ContactSlot> contact_slots_;
   std::vector<uint32_t> free_contact_slots_;
