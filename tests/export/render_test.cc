@@ -64,10 +64,7 @@ TEST(RenderTest, QueueFamiliesSumPoliciesAndPolicyFamiliesKeepThemApart) {
   Policy email;
   email.name = "email";
   email.match.channels = {"email"};
-  Objective answer;
-  answer.kind = ObjectiveKind::kAnswer;
-  answer.threshold = absl::Seconds(60);
-  email.objectives = {answer};
+  email.objectives = {engine::testing::AnswerObjective(60, 0, engine::Formula::kAbandonsIn, 0.95)};
   engine::EngineOptions options;
   options.shards = 2;
   engine::Engine engine(options, std::make_shared<engine::PolicySet>(std::vector<Policy>{complaints, email}));
@@ -105,6 +102,7 @@ TEST(RenderTest, QueueFamiliesSumPoliciesAndPolicyFamiliesKeepThemApart) {
   EXPECT_EQ(Gauge(families, "slamon_objective_oldest_open_item_age_seconds", complaint_resolution), 99);
   EXPECT_EQ(Gauge(families, "slamon_objective_threshold_seconds", complaint_resolution), 120 * 3600);
   const LabelMap email_answer = with(queue, {{"policy", "email"}, {"objective", "answer"}});
+  EXPECT_EQ(Gauge(families, "slamon_objective_goal_ratio", email_answer), 0.95);
   EXPECT_EQ(Counter(families, "slamon_objective_outcomes_total", with(email_answer, {{"outcome", "answered_within"}})),
             1);
   EXPECT_EQ(Counter(families, "slamon_objective_outcomes_total", with(email_answer, {{"outcome", "abandoned_late"}})),
