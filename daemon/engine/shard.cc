@@ -207,7 +207,7 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
                                                   ObjectiveKind::kResolution};
   const auto starting = std::count_if(std::begin(kStartedAtArrival), std::end(kStartedAtArrival),
                                       [&](ObjectiveKind kind) { return ObjectiveOf(contact, kind) != nullptr; });
-  // One block of exactly three clocks rather than growing it to four.
+  // One block of their exact number: three would otherwise grow it to four.
   if (starting > 1) contact.clocks.reserve(static_cast<size_t>(starting));
   for (ObjectiveKind kind : kStartedAtArrival) StartItem(contact, kind, event.occurred_at);
   ScheduleItems(*entry);
