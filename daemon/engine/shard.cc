@@ -202,7 +202,7 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
   contact.arrived_at = contact.segment_start = event.occurred_at;
   contact.last_touched = now;
   stats->totals().volume[static_cast<int>(EventKind::kArrived)] += 1;
-  stats->StartWaiting(event.occurred_at);
+  stats->StartWaiting(contact.segment_start);  // as stored: StopWaiting finds it by that value
   constexpr ObjectiveKind kStartedAtArrival[] = {ObjectiveKind::kAnswer, ObjectiveKind::kAcknowledge,
                                                   ObjectiveKind::kResolution};
   const auto starting = std::count_if(std::begin(kStartedAtArrival), std::end(kStartedAtArrival),
@@ -341,8 +341,8 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       MoveItems(contact, next);
       contact.stats = next;
       contact.stats->totals().volume[kTransferredIn] += 1;
-      contact.stats->StartWaiting(at);
       contact.segment_start = at;
+      contact.stats->StartWaiting(contact.segment_start);
       contact.stage = Stage::kWaiting;
       StartItem(contact, ObjectiveKind::kAnswer, at);
       contact.answered_at = contact.unanswered_at = kNever;

@@ -249,6 +249,21 @@ TEST_F(EngineTest, TimesBefore1970AreRefused) {
   EXPECT_EQ(q.totals.wait[static_cast<int>(WaitKind::kAbandoned)].sum, 1772442000.0);
 }
 
+// absl::Time holds quarter nanoseconds; a contact keeps whole ones. Its
+// wait is measured from the stored arrival: 10 s + 0.25 ns is kept as 10 s,
+// so answered at 30 s it waited exactly T = 20 s (within).
+TEST_F(EngineTest, SubNanosecondTimesAreKeptToTheNanosecond) {
+  Event arrival = Arrival("q", 10);
+  arrival.occurred_at += absl::Nanoseconds(0.25);
+  Accept(arrival, 10);
+  EXPECT_EQ(Queue(11, "sales").waiting, 1);
+  Accept(MakeEvent(EventKind::kAnswered, "q", 30), 30);
+  const QueueSnapshot q = Queue(30, "sales");
+  EXPECT_EQ(q.waiting, 0);
+  EXPECT_EQ(q.totals.outcomes[AnswerOutcome::kAnsweredWithin], 1u);
+  EXPECT_EQ(q.totals.wait[static_cast<int>(WaitKind::kAnswered)].sum, 20.0);
+}
+
 TEST_F(EngineTest, EveryRejectionReason) {
   Event no_id = Arrival("x", 0);
   no_id.event_id.clear();
