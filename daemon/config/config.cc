@@ -532,9 +532,7 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view fil
   const std::string dir = std::filesystem::path(std::string(filename)).parent_path().string();
   FileReader from_disk = [&dir](const std::string& file) -> absl::StatusOr<std::string> {
     const std::string path = std::filesystem::path(file).is_absolute() || dir.empty() ? file : dir + "/" + file;
-    absl::StatusOr<std::string> text = ReadWholeFile(path);
-    if (!text.ok()) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-    return text;
+    return ReadWholeFile(path);  // an error names the path and the system's reason
   };
   const Reader reader{std::string(filename), read ? read : from_disk, &included};
   YAML::Node root;
@@ -560,9 +558,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view fil
 }
 
 absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadWholeFile(path);
-  if (!text.ok()) return absl::NotFoundError(absl::StrCat(path, ": cannot open the config file"));
-  return ParseConfig(*text, path);
+  SLAMON_ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(path));
+  return ParseConfig(text, path);
 }
 
 }  // namespace slamon::config

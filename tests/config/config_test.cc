@@ -166,7 +166,7 @@ TEST(LoadConfigFileTest, SemanticsExampleLoads) {
 TEST(LoadConfigFileTest, MissingFileIsNamed) {
   const absl::StatusOr<Config> c = LoadConfigFile("/nonexistent/slamon.yaml");
   ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().message(), "/nonexistent/slamon.yaml: cannot open the config file");
+  EXPECT_EQ(c.status().message(), "/nonexistent/slamon.yaml: cannot open: No such file or directory");
 }
 
 }  // namespace
