@@ -48,6 +48,7 @@ size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id
 
 Shard::Shard(const EngineOptions& options, int shard_count)
     : options_(options),
+      allowance_nanos_(absl::ToInt64Nanoseconds(options.reorder_allowance)),
       max_parked_(std::max<size_t>(1, options.max_pending_events / shard_count)),
       dedup_(options.dedup_window, std::max<size_t>(1, options.dedup_max_entries / shard_count)) {}
 

@@ -205,6 +205,7 @@ class Shard {
   static std::string TooEarly(absl::string_view field, absl::Time at);
 
   const EngineOptions& options_;
+  const Nanos allowance_nanos_;  // options_.reorder_allowance, converted once
   absl::Time now_ = absl::InfinitePast();
   ContactMap contacts_;
   // Looked up on every arrival without building QueueKey strings.

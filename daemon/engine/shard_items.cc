@@ -96,11 +96,10 @@ void Shard::Alert(std::vector<ItemAlert>& to, ItemAlert::Kind kind, const Contac
 void Shard::FireItems(ContactMap::value_type& entry, std::vector<ItemAlert>* alerts) {
   Contact& contact = entry.second;
   contact.scheduled = kNeverNanos;
-  const Nanos allowance = absl::ToInt64Nanoseconds(options_.reorder_allowance);
   const Nanos now = ToNanos(now_);
   for (ItemClock& clock : contact.clocks) {
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
-    while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance) {
+    while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance_nanos_) {
       contact.stats->UntrackItem(clock);
       const absl::Time warning_point = clock.ChangeInstant(objective);
       const absl::Time due = FromNanos(clock.due_nanos());
@@ -124,7 +123,7 @@ void Shard::ScheduleItems(ContactMap::value_type& entry) {
   Nanos next = kNeverNanos;
   for (const ItemClock& clock : contact.clocks) next = std::min(next, clock.next_nanos());
   if (next == kNeverNanos) return;
-  const Nanos fire = next + absl::ToInt64Nanoseconds(options_.reorder_allowance);
+  const Nanos fire = next + allowance_nanos_;
   if (fire >= contact.scheduled) return;  // the earlier entry fires first and plans again
   contact.scheduled = fire;
   deadlines_.push_back({fire, RefOf(contact)});

@@ -39,8 +39,9 @@ WindowTally& WindowTally::operator-=(const WindowTally& other) {
   return *this;
 }
 
-RollingWindows::RollingWindows(const WindowOptions& options) : resolution_(options.resolution) {
-  SLAMON_CHECK(resolution_ > absl::ZeroDuration());
+RollingWindows::RollingWindows(const WindowOptions& options)
+    : resolution_(options.resolution), step_nanos_(absl::ToInt64Nanoseconds(options.resolution)) {
+  SLAMON_CHECK(step_nanos_ > 0);
   for (absl::Duration d : options.rolling) {
     const int64_t n = std::max<int64_t>(1, absl::IDivDuration(d, resolution_, &d));
     windows_.push_back({n, 0, {}});
@@ -50,8 +51,7 @@ RollingWindows::RollingWindows(const WindowOptions& options) : resolution_(optio
 
 int64_t RollingWindows::BucketOf(absl::Time t) const {
   const int64_t ns = absl::ToUnixNanos(t);
-  const int64_t step = absl::ToInt64Nanoseconds(resolution_);
-  return ns >= 0 ? ns / step : -((-ns + step - 1) / step);  // floor division
+  return ns >= 0 ? ns / step_nanos_ : -((-ns + step_nanos_ - 1) / step_nanos_);  // floor division
 }
 
 void RollingWindows::Add(absl::Time at, const WindowEntry& entry) {
@@ -82,7 +82,7 @@ void RollingWindows::Advance(absl::Time now) {
   if (now < next_step_) return;  // still within the current step: nothing leaves
   const int64_t target = BucketOf(now);
   now_index_ = target;
-  next_step_ = absl::UnixEpoch() + (target + 1) * resolution_;
+  next_step_ = absl::FromUnixNanos((target + 1) * step_nanos_);
   uint64_t keep_from = popped_ + buckets_.size();
   for (Window& w : windows_) {
     while (w.first < popped_ + buckets_.size()) {

@@ -106,6 +106,7 @@ class RollingWindows {
   bool Inside(const Window& w, int64_t index) const { return index > now_index_ - w.length; }
 
   absl::Duration resolution_;
+  int64_t step_nanos_;  // resolution_, converted once: not per outcome
   int64_t now_index_ = INT64_MIN;
   absl::Time next_step_ = absl::InfinitePast();  // when now_index_ next changes
   int64_t longest_ = 1;
