@@ -15,7 +15,7 @@ void WindowTally::Add(const WindowEntry& e) {
   }
   outcomes[e.outcome] += 1;
   if (e.outcome == AnswerOutcome::kAnsweredWithin || e.outcome == AnswerOutcome::kAnsweredLate) {
-    answered_wait_seconds += Seconds(e.wait);
+    answered_wait_seconds += e.wait_seconds;
   }
 }
 

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "daemon/engine/outcome.h"
 #include "daemon/engine/policy.h"
+#include "daemon/engine/seconds.h"
 #include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
@@ -22,13 +23,13 @@ namespace slamon::engine {
 // One outcome as a window counts it: a stopped answer clock, or a completed
 // item objective (met or missed).
 struct WindowEntry {
-  static WindowEntry Answer(AnswerOutcome outcome, absl::Duration wait) { return {false, outcome, wait}; }
+  static WindowEntry Answer(AnswerOutcome outcome, absl::Duration wait) { return {false, outcome, Seconds(wait)}; }
   static WindowEntry Item(ObjectiveKind kind, bool met) {
-    return {true, AnswerOutcome::kAnsweredWithin, absl::ZeroDuration(), kind, met};
+    return {true, AnswerOutcome::kAnsweredWithin, 0, kind, met};
   }
   bool item;
   AnswerOutcome outcome;
-  absl::Duration wait;
+  double wait_seconds;  // converted once: an entry is added to five windows
   ObjectiveKind kind = ObjectiveKind::kAnswer;
   bool met = false;
 };
