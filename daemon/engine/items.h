@@ -18,7 +18,6 @@
 
 namespace slamon::engine {
 
-
 // Where an open item stands against its deadline: the `state` label of
 // slamon_objective_open_items.
 enum class ItemState : uint8_t { kOk, kAtRisk, kBreached };

@@ -18,6 +18,7 @@ using Nanos = int64_t;
 inline constexpr Nanos kNeverNanos = std::numeric_limits<int64_t>::max();
 inline constexpr Nanos kInfinitePastNanos = std::numeric_limits<int64_t>::min();
 
+// Event and record times before this are refused (invalid_field).
 inline constexpr absl::Time kEarliestTime = absl::UnixEpoch();
 
 inline Nanos ToNanos(absl::Time t) {

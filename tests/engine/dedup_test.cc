@@ -48,8 +48,8 @@ TEST(FingerprintTest, StableAcrossReleases) {
       {"", "", 0x9abea685fd1db870ULL, 0xf65373b42a67cfafULL},
       {"load", "c1", 0xb5efc66c27c4c19aULL, 0x11c2a07352e28d9fULL},
       {"s", "abcdefghijklmno", 0x55d5afa740e5b543ULL, 0xe6b10fd23abc48d5ULL},
-      // Added with state format 2's code when the tail read changed: every
-      // tail length 0-7 of strings shorter and longer than a word.
+      // Computed with the code before tails were read with fixed-size loads:
+      // every tail length 0-7, of strings shorter and longer than a word.
       {"abc", "defghi", 0x9314ef546cf4db45ULL, 0xb1ebc23dd3141718ULL},
       {"abcdefgh", "abcdefghi", 0x9e19042066bd3e78ULL, 0x09bec75e6a064255ULL},
       {"abcdefghijk", "abcdefghijklmn", 0xb1ce104ca37b7626ULL, 0xc2573b965d9394e3ULL},
