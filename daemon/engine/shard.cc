@@ -215,28 +215,6 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
   return Applied();
 }
 
-std::pair<Shard::ContactMap::value_type*, bool> Shard::AddContact(ContactKey key, Contact contact) {
-  auto [it, added] = contacts_.try_emplace(std::move(key), std::move(contact));
-  if (!added) return {&*it, false};
-  if (free_contact_slots_.empty()) {
-    it->second.slot = static_cast<uint32_t>(contact_slots_.size());
-    contact_slots_.emplace_back();
-  } else {
-    it->second.slot = free_contact_slots_.back();
-    free_contact_slots_.pop_back();
-  }
-  contact_slots_[it->second.slot].entry = &*it;
-  return {&*it, true};
-}
-
-void Shard::EraseContact(ContactMap::value_type& entry) {
-  ContactSlot& slot = contact_slots_[entry.second.slot];
-  slot.entry = nullptr;
-  slot.generation += 1;
-  free_contact_slots_.push_back(entry.second.slot);
-  contacts_.erase(contacts_.find(entry.first));
-}
-
 QueueStats* Shard::StatsFor(absl::string_view queue, absl::string_view channel,
                             const Policy* policy) {
   const absl::string_view policy_name = policy != nullptr ? absl::string_view(policy->name) : "";

@@ -1,13 +1,36 @@
 // Item-level objectives of a shard's contacts (sla-semantics §4): starting,
 // pausing and completing their clocks, and the deadline index that fires
 // warnings and breaches while the contact is still open. A tick pops only
-// the entries that are due: O(fired * log n).
+// the entries that are due: O(fired * log n). Index entries name contacts
+// by slot (AddContact, EraseContact).
 #include <algorithm>
 
 #include "common/check.h"
 #include "daemon/engine/shard.h"
 
 namespace slamon::engine {
+
+std::pair<Shard::ContactMap::value_type*, bool> Shard::AddContact(ContactKey key, Contact contact) {
+  auto [it, added] = contacts_.try_emplace(std::move(key), std::move(contact));
+  if (!added) return {&*it, false};
+  if (free_contact_slots_.empty()) {
+    it->second.slot = static_cast<uint32_t>(contact_slots_.size());
+    contact_slots_.emplace_back();
+  } else {
+    it->second.slot = free_contact_slots_.back();
+    free_contact_slots_.pop_back();
+  }
+  contact_slots_[it->second.slot].entry = &*it;
+  return {&*it, true};
+}
+
+void Shard::EraseContact(ContactMap::value_type& entry) {
+  ContactSlot& slot = contact_slots_[entry.second.slot];
+  slot.entry = nullptr;
+  slot.generation += 1;
+  free_contact_slots_.push_back(entry.second.slot);
+  contacts_.erase(contacts_.find(entry.first));
+}
 
 const Objective* Shard::ObjectiveOf(const Contact& contact, ObjectiveKind kind) const {
   return contact.policy != nullptr ? contact.policy->Find(kind) : nullptr;
