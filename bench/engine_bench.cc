@@ -3,8 +3,6 @@
 // Under callgrind (bench/count_instructions.sh) only the timed loop of the
 // steady state is counted: instructions per event do not vary with the
 // machine's load, seconds do.
-#include <malloc.h>
-
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -17,6 +15,7 @@
 #endif
 
 #include "absl/strings/str_cat.h"
+#include "bench/heap_in_use.h"
 #include "benchmark/benchmark.h"
 #include "daemon/engine/dedup.h"
 #include "daemon/engine/engine.h"
@@ -129,17 +128,15 @@ BENCHMARK(BM_EngineSteadyState)
     ->Unit(benchmark::kMicrosecond);
 
 // Memory per remembered event id: `entries` distinct ids in one index, heap
-// in use (mallinfo2: the heap's blocks and the mmapped ones) before and after.
+// in use before and after.
 void BM_DedupMemory(benchmark::State& state) {
   const auto entries = static_cast<size_t>(state.range(0));
   for (auto _ : state) {
-    const struct mallinfo2 before = mallinfo2();
+    const size_t before = bench::HeapInUse();
     DedupIndex index(absl::Hours(1), entries);
     for (size_t i = 0; i < entries; ++i) index.Insert("pbx", absl::StrCat("event-", i), kT0);
-    const struct mallinfo2 after = mallinfo2();
     state.counters["bytes_per_entry"] =
-        static_cast<double>((after.uordblks + after.hblkhd) - (before.uordblks + before.hblkhd)) /
-        static_cast<double>(entries);
+        static_cast<double>(bench::HeapInUse() - before) / static_cast<double>(entries);
   }
 }
 BENCHMARK(BM_DedupMemory)->Arg(1'000'000)->Arg(1'500'000)->Arg(5'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);

@@ -1,12 +1,11 @@
 // The deadline index with a million open items: the cost of a tick (what
 // fires, not what is open) and the memory an open contact takes. Run:
 //   build/bench/items_bench --benchmark_counters_tabular=true
-#include <malloc.h>
-
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/heap_in_use.h"
 #include "benchmark/benchmark.h"
 #include "daemon/engine/engine.h"
 
@@ -48,10 +47,7 @@ std::shared_ptr<const PolicySet> Policies(bool business, bool three) {
   return std::make_shared<PolicySet>(std::vector<Policy>{p});
 }
 
-size_t HeapInUse() {
-  const struct mallinfo2 m = mallinfo2();
-  return m.uordblks + m.hblkhd;  // big tables are mmapped: hblkhd, not uordblks
-}
+using bench::HeapInUse;
 
 // `contacts` cases arrive one per 86 ms over a day (deadlines spread over the
 // next day), in 100 queues; then the clock moves on 250 ms per tick, as the
