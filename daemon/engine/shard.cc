@@ -460,7 +460,7 @@ void Shard::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
     const Deadline due = deadlines_.back();
     deadlines_.pop_back();
     ContactMap::value_type* entry = Resolve(due.contact);
-    if (entry != nullptr && entry->second.scheduled == due.fire) FireItems(*entry, alerts);
+    if (entry != nullptr && entry->second.scheduled == due.fire) FireItems(*entry, now_ns, alerts);
   }
   while (!parked_order_.empty() && parked_order_.front().first <= now_) {
     auto it = parked_.find(parked_order_.front().second);

@@ -185,9 +185,10 @@ class Shard {
   void ResumeItems(Contact& contact, absl::Time at);
   // Moves the open-item gauges of `contact` to `to` (a transfer).
   void MoveItems(Contact& contact, QueueStats* to);
-  // Fires the state changes of `contact` that are due at now_, then plans
-  // its next one; their alerts go to `alerts` (none made if null).
-  void FireItems(ContactMap::value_type& entry, std::vector<ItemAlert>* alerts);
+  // Fires the state changes of `contact` that are due at `now` (now_, in
+  // nanoseconds), then plans its next one; their alerts go to `alerts`
+  // (none made if null).
+  void FireItems(ContactMap::value_type& entry, Nanos now, std::vector<ItemAlert>* alerts);
   // Pushes an entry for the contact's next state change if that is earlier
   // than the one it has.
   void ScheduleItems(ContactMap::value_type& entry);

@@ -116,10 +116,9 @@ void Shard::Alert(std::vector<ItemAlert>& to, ItemAlert::Kind kind, const Contac
                 clock.started(), at});
 }
 
-void Shard::FireItems(ContactMap::value_type& entry, std::vector<ItemAlert>* alerts) {
+void Shard::FireItems(ContactMap::value_type& entry, Nanos now, std::vector<ItemAlert>* alerts) {
   Contact& contact = entry.second;
   contact.scheduled = kNeverNanos;
-  const Nanos now = ToNanos(now_);
   for (ItemClock& clock : contact.clocks) {
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
     while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance_nanos_) {
