@@ -19,8 +19,8 @@
 #include "benchmark/benchmark.h"
 #include "daemon/engine/dedup.h"
 #include "daemon/engine/engine.h"
-#include "daemon/export/sla_collectable.h"
-#include "prometheus/text_serializer.h"
+#include "daemon/export/exposition.h"
+#include "daemon/export/sla_metrics.h"
 
 namespace slamon::engine {
 namespace {
@@ -141,8 +141,8 @@ void BM_DedupMemory(benchmark::State& state) {
 }
 BENCHMARK(BM_DedupMemory)->Arg(1'000'000)->Arg(1'500'000)->Arg(5'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-// A scrape at kKeys keys, in its three steps: the engine snapshot, rendering
-// it as metric families, and prometheus-cpp's text serialisation.
+// A scrape at kKeys keys, in its steps: the engine snapshot, rendering it
+// into the text format's family buffers, and joining those into the page.
 class Scrape : public benchmark::Fixture {
  public:
   void SetUp(const benchmark::State&) override {
@@ -162,35 +162,36 @@ std::unique_ptr<Engine> Scrape::engine_;
 BENCHMARK_DEFINE_F(Scrape, Snapshot)(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(engine_->Snapshot(kT0 + absl::Minutes(1)));
 }
+// As the daemon renders a page: into the buffers of the page before it.
 BENCHMARK_DEFINE_F(Scrape, Render)(benchmark::State& state) {
   const EngineSnapshot snapshot = engine_->Snapshot(kT0 + absl::Minutes(1));
+  std::vector<std::string> page;
   size_t series = 0;
   for (auto _ : state) {
-    const std::vector<prometheus::MetricFamily> families = exporter::RenderSnapshot(snapshot, engine_->options());
-    series = 0;
-    for (const auto& f : families) series += f.metric.size();
+    exporter::Exposition out(snapshot.queues.size(), std::move(page));
+    exporter::RenderSnapshot(snapshot, engine_->options(), out);
+    series = out.series();
+    page = std::move(out).TakeFamilies();
   }
   state.counters["series"] = static_cast<double>(series);
 }
-BENCHMARK_DEFINE_F(Scrape, Serialize)(benchmark::State& state) {
-  const std::vector<prometheus::MetricFamily> families =
-      exporter::RenderSnapshot(engine_->Snapshot(kT0 + absl::Minutes(1)), engine_->options());
-  const prometheus::TextSerializer serializer;
-  size_t bytes = 0;
-  for (auto _ : state) bytes = serializer.Serialize(families).size();
-  state.counters["exposition_MB"] = static_cast<double>(bytes) / 1e6;
-}
+// A scrape's page, but for the few dozen lines of storage and self metrics
+// the daemon adds: snapshot and render.
 BENCHMARK_DEFINE_F(Scrape, Total)(benchmark::State& state) {
-  const prometheus::TextSerializer serializer;
+  std::vector<std::string> page;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(serializer.Serialize(
-        exporter::RenderSnapshot(engine_->Snapshot(kT0 + absl::Minutes(1)), engine_->options())));
+    const EngineSnapshot snapshot = engine_->Snapshot(kT0 + absl::Minutes(1));
+    exporter::Exposition out(snapshot.queues.size(), std::move(page));
+    exporter::RenderSnapshot(snapshot, engine_->options(), out);
+    page = std::move(out).TakeFamilies();
   }
+  size_t bytes = 0;
+  for (const std::string& family : page) bytes += family.size();
   state.counters["keys"] = kKeys;
+  state.counters["exposition_MB"] = static_cast<double>(bytes) / 1e6;
 }
 BENCHMARK_REGISTER_F(Scrape, Snapshot)->Unit(benchmark::kMillisecond);
 BENCHMARK_REGISTER_F(Scrape, Render)->Unit(benchmark::kMillisecond);
-BENCHMARK_REGISTER_F(Scrape, Serialize)->Unit(benchmark::kMillisecond);
 BENCHMARK_REGISTER_F(Scrape, Total)->Unit(benchmark::kMillisecond);
 
 }  // namespace

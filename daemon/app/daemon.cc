@@ -17,12 +17,11 @@
 #include "common/fmt_absl.h"
 #include "daemon/app/policy_origin.h"
 #include "daemon/engine/engine.h"
-#include "daemon/export/sla_collectable.h"
-#include "daemon/export/storage_collectable.h"
+#include "daemon/export/metrics_page.h"
+#include "daemon/export/metrics_server.h"
 #include "daemon/ingest/batch_applier.h"
 #include "daemon/ingest/ingest_service.h"
 #include "daemon/query/query_service.h"
-#include "prometheus/exposer.h"
 #include "prometheus/registry.h"
 #include "spdlog/spdlog.h"
 
@@ -62,13 +61,13 @@ struct Daemon::State {
   std::unique_ptr<engine::Engine> engine;
   std::unique_ptr<storage::Journal> journal;  // null with data_dir "none"
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  std::shared_ptr<exporter::SlaCollectable> collectable;
-  std::shared_ptr<exporter::StorageCollectable> storage_collectable;
+  storage::RecoveryReport recovery;
   std::unique_ptr<ingest::BatchApplier> applier;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<query::QueryService> query;
   std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<prometheus::Exposer> exposer;
+  std::unique_ptr<exporter::MetricsPage> metrics_page;
+  std::unique_ptr<exporter::MetricsServer> metrics_server;
   boost::asio::io_context io;
   boost::asio::steady_timer tick_timer{io};
   boost::asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
@@ -133,7 +132,7 @@ absl::Status Daemon::State::OpenStorage() {
                config.data_dir, absl::FormatDuration(report.took), report.snapshot_seq, report.snapshot_bytes,
                report.log.records, health.open_contacts);
   const bool fresh = report.snapshot_seq == 0 && report.log.last_seq == 0;
-  storage_collectable = std::make_shared<exporter::StorageCollectable>(journal.get(), std::move(report));
+  recovery = std::move(report);
   applier->AttachJournal(journal.get());
 
   // The config's policies become current unless they are what the state
@@ -206,21 +205,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
         absl::StrCat("cannot listen for gRPC on ", s->config.grpc_listen, " (address in use or invalid?)"));
   }
 
-  s->collectable = std::make_shared<exporter::SlaCollectable>(s->engine.get(), clock);
-  try {
-    s->exposer = std::make_unique<prometheus::Exposer>(s->config.metrics_listen);
-  } catch (const std::exception& e) {
+  s->metrics_page = std::make_unique<exporter::MetricsPage>(s->engine.get(), clock, s->registry, s->journal.get(),
+                                                            s->recovery);
+  absl::StatusOr<std::unique_ptr<exporter::MetricsServer>> metrics = exporter::MetricsServer::Start(
+      s->config.metrics_listen, [page = s->metrics_page.get()] { return page->Render(); },
+      [page = s->metrics_page.get()](std::vector<std::string> sent) { page->Recycle(std::move(sent)); },
+      *s->registry);
+  if (!metrics.ok()) {
     s->server->Shutdown(std::chrono::system_clock::now());
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for /metrics on ", s->config.metrics_listen, ": ", e.what()));
+    return metrics.status();
   }
-  s->exposer->RegisterCollectable(s->collectable);
-  s->exposer->RegisterCollectable(s->registry);
-  if (s->storage_collectable) s->exposer->RegisterCollectable(s->storage_collectable);
-  const std::vector<int> metrics_ports = s->exposer->GetListeningPorts();
+  s->metrics_server = *std::move(metrics);
   const std::string grpc_address = absl::StrCat(HostOf(s->config.grpc_listen), ":", grpc_port);
-  const std::string metrics_address =
-      absl::StrCat(HostOf(s->config.metrics_listen), ":", metrics_ports.empty() ? 0 : metrics_ports[0]);
+  const std::string metrics_address = absl::StrCat(HostOf(s->config.metrics_listen), ":", s->metrics_server->port());
 
   spdlog::info("slamond {} started with {}", SLAMON_VERSION_STRING, s->config.source);
   spdlog::info("policies: {}", PolicyList(s->config.policies));

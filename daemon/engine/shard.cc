@@ -504,9 +504,13 @@ void Shard::Repoint(const PolicySet& policies) {
   }
 }
 
-void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>& into,
+void Shard::Collect(absl::Time now, absl::node_hash_map<QueueKey, QueueSnapshot>& into,
                     HealthSnapshot& health) {
   AdvanceClock(now);
+  std::vector<std::string> window_names;
+  for (absl::Duration d : options_.windows.rolling) window_names.push_back(absl::FormatDuration(d));
+  window_names.push_back("interval");
+  window_names.push_back("today");
   for (auto& [key, stats] : stats_) {
     stats.Advance(now_);
     QueueSnapshot& q = into[key];
@@ -516,9 +520,8 @@ void Shard::Collect(absl::Time now, absl::flat_hash_map<QueueKey, QueueSnapshot>
         if (const Objective* a = stats.policy()->Find(ObjectiveKind::kAnswer)) q.answer = *a;
         q.objectives = stats.policy()->objectives;
       }
-      for (absl::Duration d : options_.windows.rolling) q.windows.push_back({absl::FormatDuration(d), {}});
-      q.windows.push_back({"interval", {}});
-      q.windows.push_back({"today", {}});
+      q.windows.reserve(window_names.size());
+      for (const std::string& name : window_names) q.windows.push_back({name, {}});
     }
     q.totals += stats.totals();
     const auto& waiting = stats.waiting();

@@ -46,7 +46,7 @@ class Shard {
   void Repoint(const PolicySet& policies);
   // Adds this shard's state to `into` (keyed merge) and `health`.
   void Collect(absl::Time now,
-               absl::flat_hash_map<QueueKey, QueueSnapshot>& into, HealthSnapshot& health);
+               absl::node_hash_map<QueueKey, QueueSnapshot>& into, HealthSnapshot& health);
 
   // Adds this shard's history in [from, to) to `into`, per interval or day.
   void CollectHistory(absl::Time from, absl::Time to, bool by_day,

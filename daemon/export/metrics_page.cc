@@ -1,0 +1,37 @@
+#include "daemon/export/metrics_page.h"
+
+#include <chrono>
+
+#include "daemon/export/exposition.h"
+#include "daemon/export/sla_metrics.h"
+#include "daemon/export/storage_metrics.h"
+#include "prometheus/text_serializer.h"
+
+namespace slamon::exporter {
+
+std::vector<std::string> MetricsPage::Render() {
+  const auto start = std::chrono::steady_clock::now();
+  const engine::EngineSnapshot snapshot = engine_->Snapshot(clock_());
+  std::vector<std::string> spare;
+  {
+    std::lock_guard lock(spare_mu_);
+    spare.swap(spare_);
+  }
+  Exposition out(snapshot.queues.size(), std::move(spare));
+  RenderSnapshot(snapshot, engine_->options(), out);
+  if (journal_ != nullptr) RenderStorage(*journal_, recovery_, out);
+  // A few dozen series of counters updated where they happen (ingest,
+  // queries, this listener): prometheus-cpp's own serialiser is fine there.
+  out.AppendFamilies(prometheus::TextSerializer().Serialize(registry_->Collect()));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.Add("slamon_scrape_render_seconds", "Time to snapshot the engine and render the previous families of this "
+          "scrape.", MetricType::kGauge, {}, seconds);
+  return std::move(out).TakeFamilies();
+}
+
+void MetricsPage::Recycle(std::vector<std::string> page) {
+  std::lock_guard lock(spare_mu_);
+  if (spare_.empty()) spare_ = std::move(page);
+}
+
+}  // namespace slamon::exporter

@@ -1,0 +1,123 @@
+// The text format as Prometheus reads it (exposition format 0.0.4): each
+// expected page below is written by hand from the format's description.
+#include "daemon/export/exposition.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace slamon::exporter {
+namespace {
+
+std::string Value(double v) {
+  std::string out;
+  AppendValue(v, out);
+  return out;
+}
+
+TEST(ExpositionTest, FamiliesKeepTheirSeriesTogetherWithHelpAndTypeOnce) {
+  Exposition out;
+  out.Add("slamon_a_total", "A things.", MetricType::kCounter, Labels().With("queue", "q1"), 3);
+  out.Add("slamon_b", "B now.", MetricType::kGauge, {}, 0.25);
+  out.Add("slamon_a_total", "", MetricType::kCounter, Labels().With("queue", "q2"), 4);
+  out.AppendFamilies("# TYPE other gauge\nother 1\n");
+  EXPECT_EQ(out.series(), 3u);
+  EXPECT_EQ(std::move(out).Text(),
+            "# HELP slamon_a_total A things.\n"
+            "# TYPE slamon_a_total counter\n"
+            "slamon_a_total{queue=\"q1\"} 3\n"
+            "slamon_a_total{queue=\"q2\"} 4\n"
+            "# HELP slamon_b B now.\n"
+            "# TYPE slamon_b gauge\n"
+            "slamon_b 0.25\n"
+            "# TYPE other gauge\n"
+            "other 1\n");
+}
+
+TEST(ExpositionTest, LabelValuesAreEscaped) {
+  // A queue named  say "hi"\now<newline>x  (quotes, a backslash, a newline).
+  const Labels labels = Labels().With("queue", "say \"hi\"\\now\nx").With("channel", "phone");
+  EXPECT_EQ(labels.text(), "queue=\"say \\\"hi\\\"\\\\now\\nx\",channel=\"phone\"");
+  Exposition out;
+  out.Add("g", "G.", MetricType::kGauge, labels, "state", "a\"b", 1);
+  out.Add("g", "", MetricType::kGauge, {}, "state", "plain", 2);
+  EXPECT_EQ(std::move(out).Text(),
+            "# HELP g G.\n# TYPE g gauge\n"
+            "g{queue=\"say \\\"hi\\\"\\\\now\\nx\",channel=\"phone\",state=\"a\\\"b\"} 1\n"
+            "g{state=\"plain\"} 2\n");
+}
+
+TEST(ExpositionTest, ValuesReadBackExactly) {
+  EXPECT_EQ(Value(14), "14");
+  EXPECT_EQ(Value(0), "0");
+  EXPECT_EQ(Value(-0.0), "0");
+  EXPECT_EQ(Value(-2.5), "-2.5");
+  EXPECT_EQ(Value(0.1), "0.1");
+  EXPECT_EQ(Value(1.0 / 3), "0.3333333333333333");
+  EXPECT_EQ(Value(123456789012), "123456789012");
+  EXPECT_EQ(Value(1772442000.25), "1772442000.25");
+  EXPECT_EQ(Value(std::ldexp(1.0, 53) - 1), "9007199254740991");  // largest written as an integer
+  EXPECT_EQ(Value(1e20), "1e+20");
+  EXPECT_EQ(Value(std::numeric_limits<double>::infinity()), "+Inf");
+  EXPECT_EQ(Value(-std::numeric_limits<double>::infinity()), "-Inf");
+  EXPECT_EQ(Value(std::nan("")), "NaN");
+}
+
+TEST(ExpositionTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
+  // Observations 0.5, 2, 2, 7 under bounds {1, 2.5}.
+  engine::Histogram h;
+  const std::vector<double> bounds = {1, 2.5};
+  for (const double v : {0.5, 2.0, 2.0, 7.0}) h.Observe(bounds, v);
+  Exposition out;
+  out.AddHistogram("w_seconds", "W.", Labels().With("queue", "q"), h, bounds);
+  out.AddHistogram("w_seconds", "", {}, h, bounds);
+  out.AddHistogram("w_seconds", "", Labels().With("queue", "empty"), engine::Histogram{}, bounds);  // no lines
+  EXPECT_EQ(std::move(out).Text(),
+            "# HELP w_seconds W.\n# TYPE w_seconds histogram\n"
+            "w_seconds_bucket{queue=\"q\",le=\"1\"} 1\n"
+            "w_seconds_bucket{queue=\"q\",le=\"2.5\"} 3\n"
+            "w_seconds_bucket{queue=\"q\",le=\"+Inf\"} 4\n"
+            "w_seconds_sum{queue=\"q\"} 11.5\n"
+            "w_seconds_count{queue=\"q\"} 4\n"
+            "w_seconds_bucket{le=\"1\"} 1\n"
+            "w_seconds_bucket{le=\"2.5\"} 3\n"
+            "w_seconds_bucket{le=\"+Inf\"} 4\n"
+            "w_seconds_sum 11.5\n"
+            "w_seconds_count 4\n");
+}
+
+TEST(ExpositionTest, SummaryIsASumAndACount) {
+  Exposition out;
+  out.AddSummary("csat_score", "S.", Labels().With("queue", "q"), 2, 7);
+  EXPECT_EQ(std::move(out).Text(),
+            "# HELP csat_score S.\n# TYPE csat_score summary\ncsat_score_sum{queue=\"q\"} 7\ncsat_score_count{queue=\"q\"} 2\n");
+}
+
+TEST(ExpositionTest, RecycledBuffersAreReusedInFamilyOrder) {
+  std::vector<std::string> recycled(2);
+  recycled[0] = "stale text of an earlier page";
+  recycled[0].reserve(4096);
+  const char* first_buffer = recycled[0].data();
+  Exposition out(0, std::move(recycled));
+  out.Add("a", "A.", MetricType::kGauge, {}, 1);
+  out.Add("b", "B.", MetricType::kGauge, {}, 2);
+  out.Add("c", "C.", MetricType::kGauge, {}, 3);  // more families than buffers
+  std::vector<std::string> page = std::move(out).TakeFamilies();
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page[0], "# HELP a A.\n# TYPE a gauge\na 1\n");
+  EXPECT_EQ(page[0].data(), first_buffer);  // the same memory, nothing stale left
+  EXPECT_EQ(page[1], "# HELP b B.\n# TYPE b gauge\nb 2\n");
+  EXPECT_EQ(page[2], "# HELP c C.\n# TYPE c gauge\nc 3\n");
+}
+
+TEST(ExpositionTest, SameNameWithAnotherTypeIsABugAndCrashes) {
+  Exposition out;
+  out.Add("x", "X.", MetricType::kGauge, {}, 1);
+  EXPECT_DEATH(out.Add("x", "", MetricType::kCounter, {}, 1), "check failed");
+}
+
+}  // namespace
+}  // namespace slamon::exporter

@@ -1,0 +1,145 @@
+// The /metrics listener over real sockets on 127.0.0.1, spoken to by
+// Beast's HTTP client side.
+#include "daemon/export/metrics_server.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+
+namespace slamon::exporter {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+class MetricsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = MetricsServer::Start(
+        "127.0.0.1:0",
+        [this] {
+          absl::MutexLock lock(&mu_);
+          ++renders_;
+          return std::vector<std::string>{"# TYPE a gauge\na 1\n", "# TYPE b gauge\nb 2\n"};
+        },
+        [this](std::vector<std::string> page) {
+          absl::MutexLock lock(&mu_);
+          recycled_.push_back(std::move(page));
+        },
+        registry_);
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = *std::move(started);
+    socket_.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+  }
+
+  http::response<http::string_body> Send(http::verb verb, const std::string& target, bool head = false) {
+    http::request<http::empty_body> request(verb, target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    http::write(socket_, request);
+    http::response_parser<http::string_body> parser;
+    parser.skip(head);  // a reply to HEAD has a Content-Length but no body
+    http::read(socket_, buffer_, parser);
+    return parser.release();
+  }
+
+  // Request counts by code, as the registry would export them.
+  std::map<std::string, double> Requests() {
+    std::map<std::string, double> by_code;
+    for (const prometheus::MetricFamily& f : registry_.Collect()) {
+      if (f.name != "slamon_metrics_requests_total") continue;
+      for (const prometheus::ClientMetric& m : f.metric) by_code[m.label.at(0).value] = m.counter.value;
+    }
+    return by_code;
+  }
+
+  absl::Mutex mu_;
+  int renders_ = 0;
+  std::vector<std::vector<std::string>> recycled_;
+  prometheus::Registry registry_;
+  std::unique_ptr<MetricsServer> server_;
+  asio::io_context io_;
+  tcp::socket socket_{io_};
+  boost::beast::flat_buffer buffer_;
+};
+
+TEST_F(MetricsServerTest, ServesThePageInPiecesOnOneKeptAliveConnection) {
+  for (int i = 1; i <= 2; ++i) {
+    const http::response<http::string_body> r = Send(http::verb::get, "/metrics");
+    EXPECT_EQ(r.result(), http::status::ok);
+    EXPECT_EQ(r[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_EQ(r[http::field::content_length], "38");
+    EXPECT_EQ(r.body(), "# TYPE a gauge\na 1\n# TYPE b gauge\nb 2\n");
+    EXPECT_TRUE(r.keep_alive());
+  }
+  // The query string Prometheus may add is not part of the path.
+  EXPECT_EQ(Send(http::verb::get, "/metrics?format=text").result(), http::status::ok);
+  server_.reset();  // joins the server's thread: the counts below are final
+  EXPECT_EQ(renders_, 3);
+  ASSERT_EQ(recycled_.size(), 3u);
+  EXPECT_EQ(recycled_[0], (std::vector<std::string>{"# TYPE a gauge\na 1\n", "# TYPE b gauge\nb 2\n"}));
+  EXPECT_EQ(Requests(), (std::map<std::string, double>{{"200", 3}}));
+}
+
+TEST_F(MetricsServerTest, HeadGivesTheLengthWithoutTheBody) {
+  const http::response<http::string_body> r = Send(http::verb::head, "/metrics", /*head=*/true);
+  EXPECT_EQ(r.result(), http::status::ok);
+  EXPECT_EQ(r[http::field::content_length], "38");
+  EXPECT_EQ(r.body(), "");
+  // The connection is still in step: the next answer is whole.
+  EXPECT_EQ(Send(http::verb::get, "/metrics").body(), "# TYPE a gauge\na 1\n# TYPE b gauge\nb 2\n");
+}
+
+TEST_F(MetricsServerTest, OtherPathsAndMethodsAreRefusedAndCounted) {
+  const http::response<http::string_body> missing = Send(http::verb::get, "/");
+  EXPECT_EQ(missing.result(), http::status::not_found);
+  EXPECT_EQ(missing.body(), "slamond serves /metrics only\n");
+  const http::response<http::string_body> post = Send(http::verb::post, "/metrics");
+  EXPECT_EQ(post.result(), http::status::method_not_allowed);
+  EXPECT_EQ(post[http::field::allow], "GET, HEAD");
+  server_.reset();
+  EXPECT_EQ(renders_, 0);  // nothing rendered for them
+  EXPECT_EQ(Requests(), (std::map<std::string, double>{{"200", 0}, {"404", 1}, {"405", 1}}));
+}
+
+TEST_F(MetricsServerTest, MalformedRequestGets400AndTheConnectionCloses) {
+  asio::write(socket_, asio::buffer(std::string("HELLO THERE\r\n\r\n")));
+  std::string reply;
+  boost::system::error_code ec;
+  asio::read(socket_, asio::dynamic_buffer(reply), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_EQ(reply.substr(0, reply.find("\r\n")), "HTTP/1.1 400 Bad Request");
+  EXPECT_NE(reply.find("\r\nConnection: close\r\n"), std::string::npos) << reply;
+  server_.reset();
+  EXPECT_EQ(Requests().at("400"), 1);
+}
+
+TEST(MetricsServerStartTest, BusyPortAndBadAddressAreClearErrors) {
+  prometheus::Registry registry;
+  const auto render = [] { return std::vector<std::string>(); };
+  auto first = MetricsServer::Start("127.0.0.1:0", render, nullptr, registry);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string busy = absl::StrCat("127.0.0.1:", (*first)->port());
+  auto second = MetricsServer::Start(busy, render, nullptr, registry);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().message(), absl::StrCat("cannot listen for /metrics on ", busy, ": Address already in use"));
+  auto bad = MetricsServer::Start("9464", render, nullptr, registry);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "metrics address '9464' is not host:port");
+}
+
+}  // namespace
+}  // namespace slamon::exporter
