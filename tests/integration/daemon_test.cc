@@ -277,8 +277,18 @@ TEST(DaemonTest, MetricsPassPromtoolLint) {
   Daemon daemon(kConfig);
   auto stub = daemon.Stub();
   Stream(*stub, SemanticsVectorBatches());
+  // A queue name with what the text format must escape, and UTF-8.
+  v1::EventBatch odd;
+  v1::ContactEvent arrival = Event(v1::ARRIVED, "odd", absl::Now() - absl::Seconds(5));
+  arrival.set_queue("say \"hi\" \\ Z\xc3\xbcrich\nline 2");
+  *odd.add_events() = arrival;
+  const std::vector<v1::BatchAck> acks = Stream(*stub, {odd});
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].rejected_size(), 0);
+  const std::string metrics = daemon.Scrape();
+  EXPECT_THAT(metrics, HasSubstr("slamon_contacts_waiting{queue=\"say \\\"hi\\\" \\\\ Z\xc3\xbcrich\\nline 2\",channel=\"phone\"} 1\n"));
   testing::TempDir dir;
-  const std::string path = dir.Write("metrics.txt", daemon.Scrape());
+  const std::string path = dir.Write("metrics.txt", metrics);
   const testing::RunResult r = testing::Run({"/bin/sh", "-c", "promtool check metrics < " + path});
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
