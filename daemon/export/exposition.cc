@@ -106,7 +106,6 @@ std::string& Exposition::Series(const char* name, const char* help, MetricType t
   auto [it, added] = by_name_.try_emplace(name, families_.size());
   by_address_.emplace(name, it->second);
   if (added) {
-    // Help texts are ours: constants without backslashes or newlines.
     std::string text;
     if (families_.size() < recycled_.size()) {
       text = std::move(recycled_[families_.size()]);
@@ -114,6 +113,7 @@ std::string& Exposition::Series(const char* name, const char* help, MetricType t
     } else {
       text.reserve(series_hint_ * 64);
     }
+    // Help texts are ours: constants without backslashes or newlines.
     absl::StrAppend(&text, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", TypeName(type), "\n");
     families_.push_back({type, std::move(text)});
   }
