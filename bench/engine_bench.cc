@@ -165,28 +165,28 @@ BENCHMARK_DEFINE_F(Scrape, Snapshot)(benchmark::State& state) {
 // As the daemon renders a page: into the buffers of the page before it.
 BENCHMARK_DEFINE_F(Scrape, Render)(benchmark::State& state) {
   const EngineSnapshot snapshot = engine_->Snapshot(kT0 + absl::Minutes(1));
-  std::vector<std::string> page;
+  exporter::Page page;
   size_t series = 0;
   for (auto _ : state) {
     exporter::Exposition out(snapshot.queues.size(), std::move(page));
     exporter::RenderSnapshot(snapshot, engine_->options(), out);
     series = out.series();
-    page = std::move(out).TakeFamilies();
+    page = std::move(out).TakePage();
   }
   state.counters["series"] = static_cast<double>(series);
 }
 // A scrape's page, but for the few dozen lines of storage and self metrics
 // the daemon adds: snapshot and render.
 BENCHMARK_DEFINE_F(Scrape, Total)(benchmark::State& state) {
-  std::vector<std::string> page;
+  exporter::Page page;
   for (auto _ : state) {
     const EngineSnapshot snapshot = engine_->Snapshot(kT0 + absl::Minutes(1));
     exporter::Exposition out(snapshot.queues.size(), std::move(page));
     exporter::RenderSnapshot(snapshot, engine_->options(), out);
-    page = std::move(out).TakeFamilies();
+    page = std::move(out).TakePage();
   }
   size_t bytes = 0;
-  for (const std::string& family : page) bytes += family.size();
+  for (const exporter::TextBuffer& family : page) bytes += family.size();
   state.counters["keys"] = kKeys;
   state.counters["exposition_MB"] = static_cast<double>(bytes) / 1e6;
 }

@@ -209,7 +209,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
                                                             s->recovery);
   absl::StatusOr<std::unique_ptr<exporter::MetricsServer>> metrics = exporter::MetricsServer::Start(
       s->config.metrics_listen, [page = s->metrics_page.get()] { return page->Render(); },
-      [page = s->metrics_page.get()](std::vector<std::string> sent) { page->Recycle(std::move(sent)); },
+      [page = s->metrics_page.get()](exporter::Page sent) { page->Recycle(std::move(sent)); },
       *s->registry);
   if (!metrics.ok()) {
     s->server->Shutdown(std::chrono::system_clock::now());

@@ -9,10 +9,10 @@
 
 namespace slamon::exporter {
 
-std::vector<std::string> MetricsPage::Render() {
+Page MetricsPage::Render() {
   const auto start = std::chrono::steady_clock::now();
   const engine::EngineSnapshot snapshot = engine_->Snapshot(clock_());
-  std::vector<std::string> spare;
+  Page spare;
   {
     std::lock_guard lock(spare_mu_);
     spare.swap(spare_);
@@ -26,10 +26,10 @@ std::vector<std::string> MetricsPage::Render() {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.Add("slamon_scrape_render_seconds", "Time to snapshot the engine and render the previous families of this "
           "scrape.", MetricType::kGauge, {}, seconds);
-  return std::move(out).TakeFamilies();
+  return std::move(out).TakePage();
 }
 
-void MetricsPage::Recycle(std::vector<std::string> page) {
+void MetricsPage::Recycle(Page page) {
   std::lock_guard lock(spare_mu_);
   if (spare_.empty()) spare_ = std::move(page);
 }

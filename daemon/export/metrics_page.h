@@ -6,11 +6,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <vector>
 
 #include "absl/time/time.h"
 #include "daemon/engine/engine.h"
+#include "daemon/export/exposition.h"
 #include "daemon/storage/journal.h"
 #include "prometheus/registry.h"
 
@@ -29,9 +28,9 @@ class MetricsPage {
         recovery_(std::move(recovery)) {}
 
   // The text exposition, family by family; safe to call from any thread.
-  std::vector<std::string> Render();
+  Page Render();
   // A page once sent: its buffers serve the next Render (one page is kept).
-  void Recycle(std::vector<std::string> page);
+  void Recycle(Page page);
 
  private:
   const engine::Engine* engine_;
@@ -40,7 +39,7 @@ class MetricsPage {
   const storage::Journal* journal_;
   const storage::RecoveryReport recovery_;
   std::mutex spare_mu_;
-  std::vector<std::string> spare_;
+  Page spare_;
 };
 
 }  // namespace slamon::exporter

@@ -82,11 +82,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // The response is written by hand: the page comes in pieces (one per
   // metric family) that are sent as they are, without joining them.
-  void Reply(http::status status, std::vector<std::string> body, bool keep_alive,
+  void Reply(http::status status, Page body, bool keep_alive,
              const char* content_type = "text/plain; charset=utf-8", bool head = false) {
     site_->Count(status);
     size_t length = 0;
-    for (const std::string& piece : body) length += piece.size();
+    for (const TextBuffer& piece : body) length += piece.size();
     const beast::string_view reason = http::obsolete_reason(status);
     header_ = absl::StrCat("HTTP/1.1 ", static_cast<unsigned>(status), " ",
                            absl::string_view(reason.data(), reason.size()),
@@ -98,7 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     buffers_.clear();
     buffers_.push_back(asio::buffer(header_));
     if (!head) {
-      for (const std::string& piece : body_) buffers_.push_back(asio::buffer(piece));
+      for (const TextBuffer& piece : body_) buffers_.push_back(asio::buffer(piece.data(), piece.size()));
     }
     stream_.expires_after(std::chrono::seconds(site_->options.idle_timeout_seconds));
     asio::async_write(stream_, buffers_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
@@ -113,9 +113,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       self->Read();
     });
   }
-  void Reply(http::status status, std::string text, bool keep_alive) {
-    std::vector<std::string> body;
-    body.push_back(std::move(text));
+  void Reply(http::status status, absl::string_view text, bool keep_alive) {
+    Page body;
+    body.emplace_back(text);
     Reply(status, std::move(body), keep_alive);
   }
 
@@ -123,7 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   std::string header_;
-  std::vector<std::string> body_;
+  Page body_;
   bool page_ = false;  // body_ is a rendered page, to hand back
   std::vector<asio::const_buffer> buffers_;
   std::shared_ptr<Site> site_;

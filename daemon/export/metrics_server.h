@@ -7,9 +7,9 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
+#include "daemon/export/exposition.h"
 #include "prometheus/registry.h"
 
 namespace slamon::exporter {
@@ -27,9 +27,9 @@ class MetricsServer {
  public:
   // The text exposition of every metric, made per request, in pieces sent
   // one after the other.
-  using RenderPage = std::function<std::vector<std::string>()>;
+  using RenderPage = std::function<Page()>;
   // Takes a rendered page back once sent, to reuse its buffers.
-  using RecyclePage = std::function<void(std::vector<std::string>)>;
+  using RecyclePage = std::function<void(Page)>;
 
   // Listens on `address` ("host:port", port 0 picks a free one) and serves
   // from a thread of its own until destroyed. Requests are counted by

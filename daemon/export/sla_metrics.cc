@@ -71,8 +71,9 @@ void RenderQueue(const QueueSnapshot& q, const engine::EngineOptions& options, E
 // Threshold and goal of every objective, and the item figures: breaches,
 // warnings and open items for all (answer included), met / missed and
 // elapsed time for the item objectives.
-void RenderObjectives(const QueueSnapshot& q, absl::Time now, const engine::EngineOptions& options, Exposition& out) {
-  const Labels labels = QueueLabels(q.key).With("policy", q.key.policy);
+void RenderObjectives(const QueueSnapshot& q, const Labels& labels, absl::Time now,
+                      const engine::EngineOptions& options, Exposition& out) {
+  Labels wl;
   for (const engine::Objective& o : q.objectives) {
     const int k = static_cast<int>(o.kind);
     const Labels objective = labels.With("objective", engine::ObjectiveKindName(o.kind));
@@ -116,7 +117,7 @@ void RenderObjectives(const QueueSnapshot& q, absl::Time now, const engine::Engi
                      "Time used by completed objective cycles, in the objective's basis (pauses excluded).",
                      objective, t.elapsed, options.elapsed_buckets);
     for (const engine::WindowFigures& w : q.windows) {
-      const Labels wl = objective.With("window", w.name);
+      wl.Assign(objective, "window", w.name);
       if (auto ratio = engine::MetRatio(w.tally, o.kind)) {
         out.Add("slamon_objective_met_ratio", "Share of the item objective's cycles completed within the window "
                 "that met the threshold.", MetricType::kGauge, wl, *ratio);
@@ -127,11 +128,12 @@ void RenderObjectives(const QueueSnapshot& q, absl::Time now, const engine::Engi
   }
 }
 
-void RenderPolicy(const QueueSnapshot& q, const engine::EngineOptions& options, Exposition& out) {
+void RenderPolicy(const QueueSnapshot& q, const Labels& labels, const engine::EngineOptions& options,
+                  Exposition& out) {
   if (!q.answer) return;
   const engine::Objective& answer = *q.answer;
-  const Labels labels = QueueLabels(q.key).With("policy", q.key.policy);
   const Labels objective = labels.With("objective", "answer");
+  Labels wl;
   for (int o = 0; o < engine::kAnswerOutcomeCount; ++o) {
     const auto outcome = static_cast<AnswerOutcome>(o);
     out.Add("slamon_objective_outcomes_total", kOutcomesHelp,
@@ -145,7 +147,7 @@ void RenderPolicy(const QueueSnapshot& q, const engine::EngineOptions& options, 
           "Contacts waiting past the objective's warning point now.", MetricType::kGauge, labels,
           static_cast<double>(q.waiting_past_warning));
   for (const engine::WindowFigures& w : q.windows) {
-    const Labels wl = labels.With("window", w.name);
+    wl.Assign(labels, "window", w.name);
     const engine::OutcomeCounts& c = w.tally.outcomes;
     out.Add("slamon_window_offered_contacts", "Contacts whose answer clock stopped within the window.",
             MetricType::kGauge, wl, static_cast<double>(c.offered()));
@@ -218,8 +220,9 @@ void RenderSnapshot(const engine::EngineSnapshot& snapshot, const engine::Engine
       RenderQueue(merged, options, out);
     }
     for (; i < j; ++i) {
-      RenderPolicy(snapshot.queues[i], options, out);
-      RenderObjectives(snapshot.queues[i], snapshot.taken_at, options, out);
+      const Labels policy = QueueLabels(snapshot.queues[i].key).With("policy", snapshot.queues[i].key.policy);
+      RenderPolicy(snapshot.queues[i], policy, options, out);
+      RenderObjectives(snapshot.queues[i], policy, snapshot.taken_at, options, out);
     }
   }
   RenderHealth(snapshot.health, out);

@@ -3,6 +3,7 @@
 #include "daemon/export/exposition.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -13,9 +14,9 @@ namespace slamon::exporter {
 namespace {
 
 std::string Value(double v) {
-  std::string out;
+  TextBuffer out;
   AppendValue(v, out);
-  return out;
+  return std::string(out.view());
 }
 
 TEST(ExpositionTest, FamiliesKeepTheirSeriesTogetherWithHelpAndTypeOnce) {
@@ -97,20 +98,37 @@ TEST(ExpositionTest, SummaryIsASumAndACount) {
 }
 
 TEST(ExpositionTest, RecycledBuffersAreReusedInFamilyOrder) {
-  std::vector<std::string> recycled(2);
-  recycled[0] = "stale text of an earlier page";
-  recycled[0].reserve(4096);
+  Page recycled(2);
+  recycled[0].Append("stale text of an earlier page");
+  recycled[0].Reserve(4096);
   const char* first_buffer = recycled[0].data();
   Exposition out(0, std::move(recycled));
   out.Add("a", "A.", MetricType::kGauge, {}, 1);
   out.Add("b", "B.", MetricType::kGauge, {}, 2);
   out.Add("c", "C.", MetricType::kGauge, {}, 3);  // more families than buffers
-  std::vector<std::string> page = std::move(out).TakeFamilies();
+  const Page page = std::move(out).TakePage();
   ASSERT_EQ(page.size(), 3u);
-  EXPECT_EQ(page[0], "# HELP a A.\n# TYPE a gauge\na 1\n");
+  EXPECT_EQ(page[0].view(), "# HELP a A.\n# TYPE a gauge\na 1\n");
   EXPECT_EQ(page[0].data(), first_buffer);  // the same memory, nothing stale left
-  EXPECT_EQ(page[1], "# HELP b B.\n# TYPE b gauge\nb 2\n");
-  EXPECT_EQ(page[2], "# HELP c C.\n# TYPE c gauge\nc 3\n");
+  EXPECT_EQ(page[0].capacity(), 4096u);
+  EXPECT_EQ(page[1].view(), "# HELP b B.\n# TYPE b gauge\nb 2\n");
+  EXPECT_EQ(page[2].view(), "# HELP c C.\n# TYPE c gauge\nc 3\n");
+}
+
+TEST(TextBufferTest, GrowsKeepingWhatItHolds) {
+  TextBuffer text;
+  std::string expected;
+  for (int i = 0; i < 1000; ++i) {  // past the first 4 KiB, twice over
+    const std::string piece = std::to_string(i) + ",";
+    text.Append(piece);
+    expected += piece;
+  }
+  EXPECT_EQ(text.view(), expected);
+  EXPECT_EQ(text.size(), 3890u);  // 10 + 90 * 2 + 900 * 3 digits, and 1000 commas
+  char* room = text.Extend(10);
+  std::memcpy(room, "abc", 3);
+  text.Trim(7);
+  EXPECT_EQ(text.view().substr(text.size() - 7), "999,abc");
 }
 
 TEST(ExpositionTest, SameNameWithAnotherTypeIsABugAndCrashes) {

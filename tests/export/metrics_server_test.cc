@@ -34,9 +34,12 @@ class MetricsServerTest : public ::testing::Test {
         [this] {
           absl::MutexLock lock(&mu_);
           ++renders_;
-          return std::vector<std::string>{"# TYPE a gauge\na 1\n", "# TYPE b gauge\nb 2\n"};
+          Page page;
+          page.emplace_back("# TYPE a gauge\na 1\n");
+          page.emplace_back("# TYPE b gauge\nb 2\n");
+          return page;
         },
-        [this](std::vector<std::string> page) {
+        [this](Page page) {
           absl::MutexLock lock(&mu_);
           recycled_.push_back(std::move(page));
         },
@@ -68,7 +71,7 @@ class MetricsServerTest : public ::testing::Test {
 
   absl::Mutex mu_;
   int renders_ = 0;
-  std::vector<std::vector<std::string>> recycled_;
+  std::vector<Page> recycled_;
   prometheus::Registry registry_;
   std::unique_ptr<MetricsServer> server_;
   asio::io_context io_;
@@ -94,7 +97,9 @@ TEST_F(MetricsServerTest, ServesThePageInPiecesOnOneKeptAliveConnection) {
   // completion may still be queued when the server stops.
   ASSERT_GE(recycled_.size(), 2u);
   EXPECT_LE(recycled_.size(), 3u);
-  EXPECT_EQ(recycled_[1], (std::vector<std::string>{"# TYPE a gauge\na 1\n", "# TYPE b gauge\nb 2\n"}));
+  ASSERT_EQ(recycled_[1].size(), 2u);
+  EXPECT_EQ(recycled_[1][0].view(), "# TYPE a gauge\na 1\n");
+  EXPECT_EQ(recycled_[1][1].view(), "# TYPE b gauge\nb 2\n");
   EXPECT_EQ(Requests(), (std::map<std::string, double>{{"200", 3}}));
 }
 
@@ -133,7 +138,7 @@ TEST_F(MetricsServerTest, MalformedRequestGets400AndTheConnectionCloses) {
 
 TEST(MetricsServerStartTest, BusyPortAndBadAddressAreClearErrors) {
   prometheus::Registry registry;
-  const auto render = [] { return std::vector<std::string>(); };
+  const auto render = [] { return Page(); };
   auto first = MetricsServer::Start("127.0.0.1:0", render, nullptr, registry);
   ASSERT_TRUE(first.ok()) << first.status();
   const std::string busy = absl::StrCat("127.0.0.1:", (*first)->port());
