@@ -35,7 +35,9 @@ struct Site {
   MetricsServer::RenderPage render;
   MetricsServer::RecyclePage recycle;
   MetricsServerOptions options;
-  int open_connections = 0;  // touched by the server's one thread only
+  // Both touched by the server's one thread only.
+  int open_connections = 0;
+  int pages_in_flight = 0;  // rendered, not yet sent
   prometheus::Family<prometheus::Counter>* requests;
 
   void Count(http::status status) const {
@@ -75,7 +77,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Reply(http::status::method_not_allowed, "only GET and HEAD are served\n", keep_alive);
     } else if (path != "/metrics") {
       Reply(http::status::not_found, "slamond serves /metrics only\n", keep_alive);
+    } else if (site_->pages_in_flight >= site_->options.max_pages_in_flight) {
+      Reply(http::status::service_unavailable, "too many scrapes still being sent; retry later\n", keep_alive);
     } else {
+      ++site_->pages_in_flight;
       Reply(http::status::ok, site_->render(), keep_alive, kExpositionType, request.method() == http::verb::head);
     }
   }
@@ -103,7 +108,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.expires_after(std::chrono::seconds(site_->options.idle_timeout_seconds));
     asio::async_write(stream_, buffers_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
       // A page can be tens of megabytes: not kept by an idle connection.
-      if (self->page_ && self->site_->recycle) self->site_->recycle(std::move(self->body_));
+      if (self->page_) {
+        --self->site_->pages_in_flight;
+        if (self->site_->recycle) self->site_->recycle(std::move(self->body_));
+      }
       self->body_.clear();
       if (ec || !keep_alive) {
         beast::error_code ignored;

@@ -21,6 +21,10 @@ struct MetricsServerOptions {
   // Connections beyond this are closed at once (Prometheus servers use one
   // each; anything more is a misbehaving client).
   int max_connections = 64;
+  // Pages rendered and not yet sent, at most: each can be tens of megabytes
+  // (65 MB at 10k queue keys), and clients that do not read would otherwise
+  // pile them up. Requests beyond get 503.
+  int max_pages_in_flight = 4;
 };
 
 class MetricsServer {

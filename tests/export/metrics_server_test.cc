@@ -2,8 +2,10 @@
 // Beast's HTTP client side.
 #include "daemon/export/metrics_server.h"
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/connect.hpp>
@@ -134,6 +136,59 @@ TEST_F(MetricsServerTest, MalformedRequestGets400AndTheConnectionCloses) {
   EXPECT_NE(reply.find("\r\nConnection: close\r\n"), std::string::npos) << reply;
   server_.reset();
   EXPECT_EQ(Requests().at("400"), 1);
+}
+
+// Clients that ask and do not read hold their pages; past the limit a
+// scrape is refused rather than another page made.
+TEST(MetricsServerLimitTest, PagesNotYetSentAreLimited) {
+  prometheus::Registry registry;
+  constexpr size_t kPageBytes = 32 << 20;  // more than loopback sockets buffer
+  auto started = MetricsServer::Start(
+      "127.0.0.1:0",
+      [] {
+        Page page;
+        page.emplace_back(std::string(kPageBytes, 'x'));
+        return page;
+      },
+      nullptr, registry, {.max_pages_in_flight = 2});
+  ASSERT_TRUE(started.ok()) << started.status();
+  const tcp::endpoint server{asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>((*started)->port())};
+  asio::io_context io;
+  const std::string get = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::vector<tcp::socket> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.emplace_back(io).connect(server);
+    asio::write(slow.back(), asio::buffer(get));
+    char first[64];
+    slow.back().read_some(asio::buffer(first));  // its page is being sent
+  }
+  tcp::socket third(io);
+  third.connect(server);
+  asio::write(third, asio::buffer(get));
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> refused;
+  http::read(third, buffer, refused);
+  EXPECT_EQ(refused.result(), http::status::service_unavailable);
+  EXPECT_EQ(refused.body(), "too many scrapes still being sent; retry later\n");
+  // Once the slow clients are gone, their pages are let go and scrapes are
+  // served again (the server sees the closes asynchronously: a few tries).
+  for (tcp::socket& socket : slow) socket.close();
+  http::status status = http::status::service_unavailable;
+  for (int attempt = 0; attempt < 100 && status == http::status::service_unavailable; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    tcp::socket next(io);
+    next.connect(server);
+    asio::write(next, asio::buffer(get));
+    boost::beast::flat_buffer next_buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kPageBytes);
+    http::read(next, next_buffer, parser);
+    status = parser.get().result();
+    if (status == http::status::ok) {
+      EXPECT_EQ(parser.get().body().size(), kPageBytes);
+    }
+  }
+  EXPECT_EQ(status, http::status::ok);
 }
 
 TEST(MetricsServerStartTest, BusyPortAndBadAddressAreClearErrors) {
