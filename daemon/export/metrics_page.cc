@@ -24,8 +24,8 @@ Page MetricsPage::Render() {
   // queries, this listener): prometheus-cpp's own serialiser is fine there.
   out.AppendFamilies(prometheus::TextSerializer().Serialize(registry_->Collect()));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  out.Add("slamon_scrape_render_seconds", "Time to snapshot the engine and render the previous families of this "
-          "scrape.", MetricType::kGauge, {}, seconds);
+  out.Add("slamon_scrape_render_seconds", "Time this scrape took to snapshot the engine and render every family "
+          "before this one.", MetricType::kGauge, {}, seconds);
   return std::move(out).TakePage();
 }
 
