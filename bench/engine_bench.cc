@@ -141,8 +141,9 @@ void BM_DedupMemory(benchmark::State& state) {
 }
 BENCHMARK(BM_DedupMemory)->Arg(1'000'000)->Arg(1'500'000)->Arg(5'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-// A scrape at kKeys keys, in its steps: the engine snapshot, rendering it
-// into the text format's family buffers, and joining those into the page.
+// A scrape at kKeys keys: the engine snapshot, rendering it into the text
+// format's family buffers (the previous page's, as the daemon does), and
+// both together.
 class Scrape : public benchmark::Fixture {
  public:
   void SetUp(const benchmark::State&) override {
