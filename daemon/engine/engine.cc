@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
 #include "common/check.h"
 #include "daemon/engine/shard.h"
 
@@ -115,28 +114,23 @@ void Engine::CountRejectedAtEdge(RejectReason reason) {
 }
 
 EngineSnapshot Engine::Snapshot(absl::Time now) const {
-  // Nodes, and pointers sorted: a QueueSnapshot is 1.6 KB, and moving each
-  // at every rehash and sort step cost more than collecting them.
-  absl::node_hash_map<QueueKey, QueueSnapshot> merged;
   EngineSnapshot snapshot;
-  snapshot.taken_at = now;
+  Snapshot(now, snapshot);
+  return snapshot;
+}
+
+void Engine::Snapshot(absl::Time now, EngineSnapshot& into) const {
+  into.taken_at = now;
+  into.health = {};
+  SnapshotMerge merge(into.queues);
   for (const auto& slot : slots_) {
     std::lock_guard lock(slot->mu);
-    slot->shard.Collect(now, merged, snapshot.health);
+    slot->shard.Collect(now, merge, into.health);
   }
+  merge.Finish();
   for (int i = 0; i < kRejectReasonCount; ++i) {
-    snapshot.health.rejected[i] += rejected_at_edge_[i].load(std::memory_order_relaxed);
+    into.health.rejected[i] += rejected_at_edge_[i].load(std::memory_order_relaxed);
   }
-  std::vector<QueueSnapshot*> sorted;
-  sorted.reserve(merged.size());
-  for (auto& [key, q] : merged) sorted.push_back(&q);
-  std::sort(sorted.begin(), sorted.end(), [](const QueueSnapshot* a, const QueueSnapshot* b) {
-    return std::tie(a->key.queue, a->key.channel, a->key.policy) <
-           std::tie(b->key.queue, b->key.channel, b->key.policy);
-  });
-  snapshot.queues.reserve(sorted.size());
-  for (QueueSnapshot* q : sorted) snapshot.queues.push_back(std::move(*q));
-  return snapshot;
 }
 
 std::vector<HistoryRow> Engine::History(absl::Time from, absl::Time to, Period period) const {

@@ -95,6 +95,9 @@ class Engine {
   void CountRejectedAtEdge(RejectReason reason);
 
   EngineSnapshot Snapshot(absl::Time now) const;
+  // The same into `into`, reusing its memory: a scrape refills the snapshot
+  // of the scrape before it. Whatever `into` held is replaced.
+  void Snapshot(absl::Time now, EngineSnapshot& into) const;
   // The interval history: the periods starting in [from, to), per interval
   // or summed per local day, sorted by key then start. Exact: every outcome
   // counted is in the period its event time falls in (within the history

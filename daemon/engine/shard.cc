@@ -504,8 +504,7 @@ void Shard::Repoint(const PolicySet& policies) {
   }
 }
 
-void Shard::Collect(absl::Time now, absl::node_hash_map<QueueKey, QueueSnapshot>& into,
-                    HealthSnapshot& health) {
+void Shard::Collect(absl::Time now, SnapshotMerge& into, HealthSnapshot& health) {
   AdvanceClock(now);
   std::vector<std::string> window_names;
   for (absl::Duration d : options_.windows.rolling) window_names.push_back(absl::FormatDuration(d));
@@ -513,9 +512,8 @@ void Shard::Collect(absl::Time now, absl::node_hash_map<QueueKey, QueueSnapshot>
   window_names.push_back("today");
   for (auto& [key, stats] : stats_) {
     stats.Advance(now_);
-    QueueSnapshot& q = into[key];
+    QueueSnapshot& q = into.Find(key);
     if (q.windows.empty()) {
-      q.key = key;
       if (stats.policy() != nullptr) {
         if (const Objective* a = stats.policy()->Find(ObjectiveKind::kAnswer)) q.answer = *a;
         q.objectives = stats.policy()->objectives;

@@ -22,6 +22,7 @@
 #include "daemon/engine/queue_stats.h"
 #include "daemon/engine/result.h"
 #include "daemon/engine/snapshot.h"
+#include "daemon/engine/snapshot_merge.h"
 #include "daemon/engine/state_codec.h"
 
 namespace slamon::engine {
@@ -45,8 +46,7 @@ class Shard {
   void Tick(absl::Time now, std::vector<ItemAlert>* alerts);
   void Repoint(const PolicySet& policies);
   // Adds this shard's state to `into` (keyed merge) and `health`.
-  void Collect(absl::Time now,
-               absl::node_hash_map<QueueKey, QueueSnapshot>& into, HealthSnapshot& health);
+  void Collect(absl::Time now, SnapshotMerge& into, HealthSnapshot& health);
 
   // Adds this shard's history in [from, to) to `into`, per interval or day.
   void CollectHistory(absl::Time from, absl::Time to, bool by_day,

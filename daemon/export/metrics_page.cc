@@ -11,18 +11,24 @@ namespace slamon::exporter {
 
 Page MetricsPage::Render() {
   const auto start = std::chrono::steady_clock::now();
-  const engine::EngineSnapshot snapshot = engine_->Snapshot(clock_());
   Page spare;
+  engine::EngineSnapshot snapshot;
   {
     std::lock_guard lock(spare_mu_);
     spare.swap(spare_);
+    std::swap(snapshot, spare_snapshot_);
   }
+  engine_->Snapshot(clock_(), snapshot);
   Exposition out(snapshot.queues.size(), std::move(spare));
   RenderSnapshot(snapshot, engine_->options(), out);
   if (journal_ != nullptr) RenderStorage(*journal_, recovery_, out);
   // A few dozen series of counters updated where they happen (ingest,
   // queries, this listener): prometheus-cpp's own serialiser is fine there.
   out.AppendFamilies(prometheus::TextSerializer().Serialize(registry_->Collect()));
+  {
+    std::lock_guard lock(spare_mu_);
+    if (spare_snapshot_.queues.empty()) spare_snapshot_ = std::move(snapshot);
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.Add("slamon_scrape_render_seconds", "Time this scrape took to snapshot the engine and render every family "
           "before this one.", MetricType::kGauge, {}, seconds);

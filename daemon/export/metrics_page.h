@@ -38,8 +38,11 @@ class MetricsPage {
   std::shared_ptr<const prometheus::Registry> registry_;
   const storage::Journal* journal_;
   const storage::RecoveryReport recovery_;
+  // What the last scrape left for the next one to fill again: its page and
+  // its engine snapshot (empty while a scrape uses them).
   std::mutex spare_mu_;
   Page spare_;
+  engine::EngineSnapshot spare_snapshot_;
 };
 
 }  // namespace slamon::exporter

@@ -88,6 +88,46 @@ TEST_F(EngineTest, SemanticsVectorThroughTheEngine) {
   EXPECT_EQ(q->waiting, 0);
 }
 
+// A scrape refills the snapshot of the scrape before: the result must be
+// what a fresh snapshot holds, whatever the reused one held, and the reused
+// memory must serve again.
+TEST_F(EngineTest, RefilledSnapshotEqualsAFreshOne) {
+  constexpr int kAnswered = static_cast<int>(WaitKind::kAnswered);
+  Contact("a", 0, 10, EventKind::kAnswered);
+  Accept(Arrival("b", 5, "support"), 5);  // still waiting
+  EngineSnapshot reused;
+  engine_.Snapshot(At(30), reused);
+  EXPECT_EQ(reused, Snap(30));
+  ASSERT_EQ(reused.queues.size(), 2u);
+  const uint64_t* sales_counts = reused.queues[0].totals.wait[kAnswered].counts.data();
+  ASSERT_NE(sales_counts, nullptr);
+
+  // More in a known queue, and a new queue that sorts before the others.
+  Contact("c", 40, 25, EventKind::kAbandoned);
+  Accept(Arrival("d", 50, "billing"), 50);
+  engine_.Snapshot(At(70), reused);
+  EXPECT_EQ(reused, Snap(70));
+  ASSERT_EQ(reused.queues.size(), 3u);
+  EXPECT_EQ(reused.queues[0].key.queue, "billing");
+  EXPECT_EQ(reused.queues[0].waiting, 1);
+  const QueueSnapshot& sales = reused.queues[1];
+  EXPECT_EQ(sales.key.queue, "sales");
+  EXPECT_EQ(sales.totals.outcomes[AnswerOutcome::kAnsweredWithin], 1u);  // 10 s
+  EXPECT_EQ(sales.totals.outcomes[AnswerOutcome::kAbandonedLate], 1u);   // 25 s > T
+  EXPECT_EQ(sales.totals.wait[kAnswered].count, 1u);
+  EXPECT_EQ(sales.totals.wait[kAnswered].counts.data(), sales_counts);
+  EXPECT_EQ(reused.queues[2].key.queue, "support");
+  EXPECT_EQ(reused.queues[2].waiting, 1);
+  EXPECT_EQ(reused.queues[2].oldest_wait, absl::Seconds(65));
+
+  // A snapshot of another engine: its queue goes, this engine's come.
+  Engine other(TestOptions(), OnePolicy(AnswerObjective(20, 5)));
+  ASSERT_TRUE(other.ApplyOne(Arrival("x", 0, "elsewhere"), At(1)).accepted());
+  EngineSnapshot foreign = other.Snapshot(At(1));
+  engine_.Snapshot(At(70), foreign);
+  EXPECT_EQ(foreign, Snap(70));
+}
+
 TEST_F(EngineTest, LiveWaitingFigures) {
   Objective answer = AnswerObjective(20, 5);
   answer.warn.fraction = 0.5;  // warning at 10 s

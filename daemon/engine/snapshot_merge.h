@@ -1,0 +1,54 @@
+// Where the shards add their figures while Engine::Snapshot merges them: the
+// queues of a snapshot being refilled, found by key. A scrape refills the
+// snapshot of the scrape before it, whose queues are nearly always the same,
+// so their vectors and strings are reused instead of some twenty objects per
+// queue key being allocated and freed each time.
+#ifndef SLAMON_DAEMON_ENGINE_SNAPSHOT_MERGE_H_
+#define SLAMON_DAEMON_ENGINE_SNAPSHOT_MERGE_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "daemon/engine/snapshot.h"
+
+namespace slamon::engine {
+
+class SnapshotMerge {
+ public:
+  // Clears the figures of `queues` (keeping their memory) and indexes them.
+  // `queues` must not be touched by anyone else until Finish.
+  explicit SnapshotMerge(std::vector<QueueSnapshot>& queues);
+  SnapshotMerge(const SnapshotMerge&) = delete;
+  SnapshotMerge& operator=(const SnapshotMerge&) = delete;
+
+  // The entry for `key`. Until the first shard that has the key fills it in,
+  // its figures are zero and its `windows` empty (which is how a shard knows
+  // it comes first).
+  QueueSnapshot& Find(const QueueKey& key);
+
+  // Drops the queues no shard has any more, adds the new ones and leaves
+  // `queues` sorted by key.
+  void Finish();
+
+ private:
+  // Views into the entries' own keys: entries do not move until Finish.
+  struct KeyView {
+    absl::string_view queue, channel, policy;
+    bool operator==(const KeyView&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const KeyView& k) {
+      return H::combine(std::move(h), k.queue, k.channel, k.policy);
+    }
+  };
+  static KeyView ViewOf(const QueueKey& key) { return {key.queue, key.channel, key.policy}; }
+
+  std::vector<QueueSnapshot>& queues_;
+  absl::flat_hash_map<KeyView, QueueSnapshot*> index_;
+  std::vector<std::unique_ptr<QueueSnapshot>> added_;  // keys new since the last fill
+};
+
+}  // namespace slamon::engine
+
+#endif  // SLAMON_DAEMON_ENGINE_SNAPSHOT_MERGE_H_
