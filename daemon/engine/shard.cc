@@ -506,10 +506,7 @@ void Shard::Repoint(const PolicySet& policies) {
 
 void Shard::Collect(absl::Time now, SnapshotMerge& into, HealthSnapshot& health) {
   AdvanceClock(now);
-  std::vector<std::string> window_names;
-  for (absl::Duration d : options_.windows.rolling) window_names.push_back(absl::FormatDuration(d));
-  window_names.push_back("interval");
-  window_names.push_back("today");
+  const std::vector<std::string> window_names = WindowNames(options_.windows);
   for (auto& [key, stats] : stats_) {
     stats.Advance(now_);
     QueueSnapshot& q = into.Find(key);

@@ -39,6 +39,14 @@ WindowTally& WindowTally::operator-=(const WindowTally& other) {
   return *this;
 }
 
+std::vector<std::string> WindowNames(const WindowOptions& options) {
+  std::vector<std::string> names;
+  for (const absl::Duration d : options.rolling) names.push_back(absl::FormatDuration(d));
+  names.emplace_back("interval");
+  names.emplace_back("today");
+  return names;
+}
+
 RollingWindows::RollingWindows(const WindowOptions& options)
     : resolution_(options.resolution), step_nanos_(absl::ToInt64Nanoseconds(options.resolution)) {
   SLAMON_CHECK(step_nanos_ > 0);

@@ -70,6 +70,10 @@ struct WindowOptions {
   uint64_t min_volume = 10;
 };
 
+// The windows a snapshot reports, in its order: the rolling ones by length
+// ("15m", "1h"), then "interval" and "today".
+std::vector<std::string> WindowNames(const WindowOptions& options);
+
 // Rolling sums over fixed-resolution buckets. Only buckets that hold an
 // outcome are stored (a queue with traffic in one shard of eight keeps an
 // eighth of them), oldest first; each window keeps a running sum and the

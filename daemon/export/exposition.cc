@@ -5,14 +5,15 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
+#include "absl/strings/str_cat.h"
 #include "common/check.h"
 
 namespace slamon::exporter {
 namespace {
 
 void Put(std::string& out, absl::string_view text) { out.append(text.data(), text.size()); }
-void Put(TextBuffer& out, absl::string_view text) { out.Append(text); }
 
 // Label values are anyone's text (queue names come from collectors), but
 // nearly never hold what the format escapes. (A plain loop: absl's
@@ -24,8 +25,7 @@ bool NeedsEscaping(absl::string_view value) {
   return false;
 }
 
-template <typename Out>
-void AppendEscaped(absl::string_view value, Out& out) {
+void AppendEscaped(absl::string_view value, std::string& out) {
   if (!NeedsEscaping(value)) {
     Put(out, value);
     return;
@@ -43,33 +43,96 @@ void AppendEscaped(absl::string_view value, Out& out) {
 constexpr size_t kNumberRoom = 32;  // the longest double or int64 to_chars writes is 24
 
 template <typename T>
-void AppendNumber(T value, TextBuffer& out) {
-  char* at = out.Extend(kNumberRoom);
+char* WriteNumber(T value, char* at) {
   const std::to_chars_result r = std::to_chars(at, at + kNumberRoom, value);
   SLAMON_CHECK(r.ec == std::errc());
-  out.Trim(kNumberRoom - static_cast<size_t>(r.ptr - at));
+  return r.ptr;
 }
 
-// `name_suffix{labels[,label="value"]} `: the part of a line before its value.
-void AppendSeries(absl::string_view name, absl::string_view suffix, const Labels& labels, absl::string_view label,
-                  absl::string_view label_value, TextBuffer& out) {
-  const absl::string_view set = labels.text();
-  out.Append(name);
-  out.Append(suffix);
-  if (set.empty() && label.empty()) {
-    out.Append(' ');
-    return;
+char* WriteValue(double value, char* at) {
+  auto write = [at](absl::string_view text) {
+    std::memcpy(at, text.data(), text.size());
+    return at + text.size();
+  };
+  if (std::isnan(value)) return write("NaN");
+  if (std::isinf(value)) return write(value > 0 ? "+Inf" : "-Inf");
+  if (value == std::trunc(value) && std::fabs(value) < 0x1p53) {
+    return WriteNumber(static_cast<int64_t>(value), at);  // exact below 2^53
   }
-  out.Append('{');
-  out.Append(set);
-  if (!label.empty()) {
-    if (!set.empty()) out.Append(',');
-    out.Append(label);
-    out.Append("=\"");
-    AppendEscaped(label_value, out);
-    out.Append('"');
+  return WriteNumber(value, at);
+}
+
+// Copies `n` bytes, sizeof(Word) <= n <= 2 * sizeof(Word), as two
+// overlapping moves of a Word.
+template <typename Word>
+void CopyOverlapping(const char* from, size_t n, char* at) {
+  Word head, tail;
+  std::memcpy(&head, from, sizeof(Word));
+  std::memcpy(&tail, from + n - sizeof(Word), sizeof(Word));
+  std::memcpy(at, &head, sizeof(Word));
+  std::memcpy(at + n - sizeof(Word), &tail, sizeof(Word));
+}
+struct Bytes16 {
+  char bytes[16];
+};
+
+// Copies a piece of a line. Most names and label sets are short, for which
+// a call to memcpy per piece cost more than the copy (17 % of a render's
+// instructions): overlapping loads and stores instead.
+inline char* Write(absl::string_view piece, char* at) {
+  const char* from = piece.data();
+  const size_t n = piece.size();
+  if (n > 32) {
+    std::memcpy(at, from, n);  // longer pieces: memcpy's call is paid back
+  } else if (n >= 16) {
+    CopyOverlapping<Bytes16>(from, n, at);
+  } else if (n >= 8) {
+    CopyOverlapping<uint64_t>(from, n, at);
+  } else if (n >= 4) {
+    CopyOverlapping<uint32_t>(from, n, at);
+  } else if (n > 0) {
+    at[0] = from[0];
+    at[n / 2] = from[n / 2];
+    at[n - 1] = from[n - 1];
   }
-  out.Append("} ");
+  return at + n;
+}
+
+// The most `start{labels,more} ` can take.
+size_t SeriesStartRoom(absl::string_view start, absl::string_view labels, absl::string_view more) {
+  return start.size() + labels.size() + more.size() + 3;
+}
+
+// `start{labels,more} `: a line up to its value. `start` ends with `{`,
+// dropped when there are no labels at all.
+char* WriteSeriesStart(absl::string_view start, absl::string_view labels, absl::string_view more, char* at) {
+  if (labels.empty() && more.empty()) {
+    at = Write(start.substr(0, start.size() - 1), at);
+    *at++ = ' ';
+    return at;
+  }
+  at = Write(start, at);
+  at = Write(labels, at);
+  if (!labels.empty() && !more.empty()) *at++ = ',';
+  at = Write(more, at);
+  *at++ = '}';
+  *at++ = ' ';
+  return at;
+}
+
+// A whole line: `start{labels,more} value\n`.
+template <typename Number>
+void AppendLine(absl::string_view start, absl::string_view labels, absl::string_view more, Number value,
+                TextBuffer& out) {
+  char* const begin = out.Extend(SeriesStartRoom(start, labels, more) + kNumberRoom + 1);
+  char* at = WriteSeriesStart(start, labels, more, begin);
+  if constexpr (std::is_same_v<Number, double>) {
+    at = WriteValue(value, at);
+  } else {
+    at = WriteNumber(value, at);
+  }
+  *at++ = '\n';
+  out.Trim(static_cast<size_t>(out.data() + out.size() - at));
 }
 
 const char* TypeName(MetricType type) {
@@ -102,107 +165,108 @@ Labels Labels::With(absl::string_view name, absl::string_view value) const {
   return with;
 }
 
-void Labels::Assign(const Labels& base, absl::string_view name, absl::string_view value) {
-  text_ = base.text_;
+Labels& Labels::Append(absl::string_view name, absl::string_view value) {
   if (!text_.empty()) text_ += ',';
   Put(text_, name);
   text_ += "=\"";
   AppendEscaped(value, text_);
   text_ += '"';
+  return *this;
 }
 
 void AppendValue(double value, TextBuffer& out) {
-  if (std::isnan(value)) {
-    out.Append("NaN");
-  } else if (std::isinf(value)) {
-    out.Append(value > 0 ? "+Inf" : "-Inf");
-  } else if (value == std::trunc(value) && std::fabs(value) < 0x1p53) {
-    AppendNumber(static_cast<int64_t>(value), out);  // exact below 2^53
+  char* const begin = out.Extend(kNumberRoom);
+  out.Trim(kNumberRoom - static_cast<size_t>(WriteValue(value, begin) - begin));
+}
+
+FamilyId Exposition::Declare(const char* name, const char* help, MetricType type) {
+  const auto [it, added] = by_name_.try_emplace(name, static_cast<FamilyId>(families_.size()));
+  if (!added) {
+    SLAMON_CHECK(At(it->second).type == type);  // one name, one type: a rendering bug otherwise
+    return it->second;
+  }
+  Family& family = families_.emplace_back();
+  family.type = type;
+  const std::string n(name);
+  family.value_start = n + "{";
+  family.bucket_start = n + "_bucket{";
+  family.sum_start = n + "_sum{";
+  family.count_start = n + "_count{";
+  TextBuffer& text = family.text;
+  if (families_.size() <= recycled_.size()) {
+    text = std::move(recycled_[families_.size() - 1]);
+    text.Clear();  // keeps its memory
   } else {
-    AppendNumber(value, out);
+    text.Reserve(series_hint_ * 64);
   }
+  // Help texts are ours: constants without backslashes or newlines.
+  for (const absl::string_view piece : {"# HELP ", name, " ", help, "\n# TYPE ", name, " ", TypeName(type), "\n"}) {
+    text.Append(piece);
+  }
+  return it->second;
 }
 
-Exposition::Family& Exposition::Series(const char* name, const char* help, MetricType type) {
+void Exposition::AddValue(FamilyId id, absl::string_view labels, absl::string_view more, double value) {
+  Family& family = At(id);
+  SLAMON_CHECK(family.type == MetricType::kCounter || family.type == MetricType::kGauge);
+  ++family.series;
   ++series_;
-  if (const auto it = by_address_.find(name); it != by_address_.end()) {
-    Family& family = families_[it->second];
-    SLAMON_CHECK(family.type == type);  // one name, one type: a rendering bug otherwise
-    return family;
-  }
-  auto [it, added] = by_name_.try_emplace(name, families_.size());
-  by_address_.emplace(name, it->second);
-  if (added) {
-    TextBuffer text;
-    if (families_.size() < recycled_.size()) {
-      text = std::move(recycled_[families_.size()]);
-      text.Clear();  // keeps its memory
-    } else {
-      text.Reserve(series_hint_ * 64);
-    }
-    // Help texts are ours: constants without backslashes or newlines.
-    for (const absl::string_view piece : {"# HELP ", name, " ", help, "\n# TYPE ", name, " ", TypeName(type), "\n"}) {
-      text.Append(piece);
-    }
-    families_.push_back({name, type, std::move(text)});
-  }
-  Family& family = families_[it->second];
-  SLAMON_CHECK(family.type == type);
-  return family;
+  AppendLine(family.value_start, labels, more, value, family.text);
 }
 
-void Exposition::Add(const char* name, const char* help, MetricType type, const Labels& labels,
-                     absl::string_view label, absl::string_view label_value, double value) {
-  Family& family = Series(name, help, type);
-  AppendSeries(family.name, "", labels, label, label_value, family.text);
-  AppendValue(value, family.text);
-  family.text.Append('\n');
-}
-
-void Exposition::AddHistogram(const char* name, const char* help, const Labels& labels, const engine::Histogram& h,
+void Exposition::AddHistogram(FamilyId id, const Labels& labels, const Labels& more, const engine::Histogram& h,
                               const std::vector<double>& bounds) {
   if (h.count == 0) return;
-  Family& family = Series(name, help, MetricType::kHistogram);
-  TextBuffer& out = family.text;
-  // Bucket lines differ only in their bound and count: their common start
-  // is written once, the bounds once per render.
-  auto [cached, added] = bucket_bounds_.try_emplace(&bounds);
-  if (added) {
+  Family& family = At(id);
+  SLAMON_CHECK(family.type == MetricType::kHistogram);
+  ++family.series;
+  ++series_;
+  if (family.bounds != &bounds) {
+    family.bounds = &bounds;
+    family.bucket_ends.clear();
     for (const double bound : bounds) {
       TextBuffer text;
       AppendValue(bound, text);
-      cached->second.emplace_back(text.view());
+      family.bucket_ends.push_back(absl::StrCat(text.view(), "\"} "));
     }
-    cached->second.emplace_back("+Inf");
+    family.bucket_ends.emplace_back("+Inf\"} ");
   }
-  bucket_prefix_.Clear();
-  AppendSeries(family.name, "_bucket", labels, "le", "", bucket_prefix_);
-  bucket_prefix_.Trim(3);  // up to `le="`
+  // Bucket lines differ only in their bound and count: their common start
+  // is made once per series.
+  bucket_prefix_.resize(SeriesStartRoom(family.bucket_start, labels.text(), more.text()) + 5);
+  char* const prefix = bucket_prefix_.data();
+  char* at = WriteSeriesStart(family.bucket_start, labels.text(), more.text(), prefix);
+  if (labels.text().empty() && more.text().empty()) {
+    at = Write(family.bucket_start, prefix);  // buckets always have a label: le
+  } else {
+    at -= 2;  // back over "} "
+    *at++ = ',';
+  }
+  at = Write("le=\"", at);
+  const absl::string_view start(prefix, static_cast<size_t>(at - prefix));
+  TextBuffer& out = family.text;
   uint64_t cumulative = 0;
   for (size_t i = 0; i <= bounds.size(); ++i) {
     cumulative = i == bounds.size() ? h.count : cumulative + (h.counts.empty() ? 0 : h.counts[i]);
-    out.Append(bucket_prefix_.view());
-    out.Append(cached->second[i]);
-    out.Append("\"} ");
-    AppendNumber(cumulative, out);
-    out.Append('\n');
+    const absl::string_view end = family.bucket_ends[i];
+    char* line = out.Extend(start.size() + end.size() + kNumberRoom + 1);
+    line = Write(start, line);
+    line = Write(end, line);
+    line = WriteNumber(cumulative, line);
+    *line++ = '\n';
+    out.Trim(static_cast<size_t>(out.data() + out.size() - line));
   }
-  AppendSeries(family.name, "_sum", labels, {}, {}, out);
-  AppendValue(h.sum, out);
-  out.Append('\n');
-  AppendSeries(family.name, "_count", labels, {}, {}, out);
-  AppendNumber(h.count, out);
-  out.Append('\n');
+  AppendLine(family.sum_start, labels.text(), more.text(), h.sum, out);
+  AppendLine(family.count_start, labels.text(), more.text(), h.count, out);
 }
 
-void Exposition::AddSummary(const char* name, const char* help, const Labels& labels, uint64_t count, double sum) {
-  Family& family = Series(name, help, MetricType::kSummary);
-  AppendSeries(family.name, "_sum", labels, {}, {}, family.text);
-  AppendValue(sum, family.text);
-  family.text.Append('\n');
-  AppendSeries(family.name, "_count", labels, {}, {}, family.text);
-  AppendNumber(count, family.text);
-  family.text.Append('\n');
+void Exposition::AddSummary(FamilyId id, const Labels& labels, uint64_t count, double sum) {
+  Family& family = At(id);
+  SLAMON_CHECK(family.type == MetricType::kSummary);
+  ++family.series;
+  ++series_;
+  AppendLine(family.sum_start, labels.text(), {}, sum, family.text);
+  AppendLine(family.count_start, labels.text(), {}, count, family.text);
 }
 
 void Exposition::AppendFamilies(absl::string_view text) { appended_.emplace_back(text); }
@@ -210,7 +274,10 @@ void Exposition::AppendFamilies(absl::string_view text) { appended_.emplace_back
 Page Exposition::TakePage() && {
   Page page;
   page.reserve(families_.size() + appended_.size());
-  for (Family& f : families_) page.push_back(std::move(f.text));
+  for (Family& f : families_) {
+    if (f.series == 0) f.text.Clear();  // declared, never used: kept for its memory
+    page.push_back(std::move(f.text));
+  }
   for (TextBuffer& text : appended_) page.push_back(std::move(text));
   return page;
 }

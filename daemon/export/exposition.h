@@ -2,7 +2,8 @@
 // figures. A scrape at 10k queue keys holds ~500k series: building a
 // prometheus-cpp object per series and serialising it through an ostream
 // cost ~1.5 us per series; here a series is a few copies into its family's
-// buffer, with label pairs rendered once per queue and numbers by to_chars.
+// buffer, with label sets rendered once per queue or per render, and
+// numbers by to_chars.
 #ifndef SLAMON_DAEMON_EXPORT_EXPOSITION_H_
 #define SLAMON_DAEMON_EXPORT_EXPOSITION_H_
 
@@ -63,9 +64,18 @@ class Labels {
  public:
   Labels() = default;
   Labels With(absl::string_view name, absl::string_view value) const;
+  // One more pair, in place.
+  Labels& Append(absl::string_view name, absl::string_view value);
   // `base` with one more pair, in this set's memory: for a set remade in a
   // loop without allocating each time.
-  void Assign(const Labels& base, absl::string_view name, absl::string_view value);
+  Labels& Assign(const Labels& base, absl::string_view name, absl::string_view value) {
+    text_ = base.text_;
+    return Append(name, value);
+  }
+  Labels& Clear() {
+    text_.clear();
+    return *this;
+  }
   const std::string& text() const { return text_; }
 
  private:
@@ -73,6 +83,9 @@ class Labels {
 };
 
 enum class MetricType { kCounter, kGauge, kHistogram, kSummary };
+
+// A family of one page, from Exposition::Declare.
+enum class FamilyId : uint32_t {};
 
 class Exposition {
  public:
@@ -84,24 +97,39 @@ class Exposition {
   explicit Exposition(size_t series_hint = 0, Page recycled = {})
       : series_hint_(series_hint), recycled_(std::move(recycled)) {}
 
-  // A family is opened by its first series; later ones may pass an empty
-  // `help`. Its series stay together however calls interleave families.
-  void Add(const char* name, const char* help, MetricType type, const Labels& labels, double value) {
-    Add(name, help, type, labels, {}, {}, value);
+  // The family `name`, opened with its HELP and TYPE the first time (later
+  // declarations may pass an empty `help`). Families are written in the
+  // order of their first declaration, each with its series together however
+  // calls interleave; one without series is left out. A renderer declares
+  // its families once and adds series by id: no lookup per series.
+  FamilyId Declare(const char* name, const char* help, MetricType type);
+
+  // A counter or gauge series: `name{labels,more} value`. `more` is a
+  // second label set, typically one pair made once per render for every
+  // queue (`event="arrived"`).
+  void Add(FamilyId family, const Labels& labels, double value) { AddValue(family, labels.text(), {}, value); }
+  void Add(FamilyId family, const Labels& labels, const Labels& more, double value) {
+    AddValue(family, labels.text(), more.text(), value);
   }
-  // The same with one more label pair, written without making the set.
-  void Add(const char* name, const char* help, MetricType type, const Labels& labels, absl::string_view label,
-           absl::string_view label_value, double value);
   // Like the official client libraries' labelled histograms, a series
   // appears with its first observation: an empty one would cost a line per
   // bucket on every scrape for nothing.
-  void AddHistogram(const char* name, const char* help, const Labels& labels, const engine::Histogram& h,
+  void AddHistogram(FamilyId family, const Labels& labels, const Labels& more, const engine::Histogram& h,
                     const std::vector<double>& bounds);
   // A summary without quantiles: a count and a sum.
-  void AddSummary(const char* name, const char* help, const Labels& labels, uint64_t count, double sum);
+  void AddSummary(FamilyId family, const Labels& labels, uint64_t count, double sum);
+
+  // Declare and Add in one, for families of a few series.
+  void Add(const char* name, const char* help, MetricType type, const Labels& labels, double value) {
+    Add(Declare(name, help, type), labels, value);
+  }
+  void Add(const char* name, const char* help, MetricType type, const Labels& labels, absl::string_view label,
+           absl::string_view label_value, double value) {
+    Add(Declare(name, help, type), labels, Labels().With(label, label_value), value);
+  }
+
   // Text already in exposition format (whole families), kept after ours.
   void AppendFamilies(absl::string_view text);
-
   // The page, family by family (HELP, TYPE, then its series), to be sent
   // as it is: joining the families would copy tens of megabytes.
   Page TakePage() &&;
@@ -111,26 +139,26 @@ class Exposition {
 
  private:
   struct Family {
-    absl::string_view name;
     MetricType type;
+    size_t series = 0;
+    // What each kind of line starts with: `name{`, `name_bucket{`, ...
+    std::string value_start, bucket_start, sum_start, count_start;
+    // Histogram bounds as the end of their bucket lines' labels (`2.5"} `),
+    // made once per render for the bounds vector they came from.
+    const std::vector<double>* bounds = nullptr;
+    std::vector<std::string> bucket_ends;
     TextBuffer text;
   };
-  // The family a series of `name` goes to.
-  Family& Series(const char* name, const char* help, MetricType type);
+  Family& At(FamilyId id) { return families_[static_cast<uint32_t>(id)]; }
+  void AddValue(FamilyId id, absl::string_view labels, absl::string_view more, double value);
 
   size_t series_hint_;
   size_t series_ = 0;
   std::vector<Family> families_;
-  absl::flat_hash_map<absl::string_view, size_t> by_name_;
-  // Names are string literals, looked up once per series: by address
-  // first, by text when an address is new (two copies of one literal).
-  absl::flat_hash_map<const char*, size_t> by_address_;
+  absl::flat_hash_map<absl::string_view, FamilyId> by_name_;
   Page appended_;
   Page recycled_;
-  // Histogram bounds as `le` values, by bounds vector (the options' own,
-  // the same for every series of a render).
-  absl::flat_hash_map<const std::vector<double>*, std::vector<std::string>> bucket_bounds_;
-  TextBuffer bucket_prefix_;
+  std::string bucket_prefix_;  // of the histogram being written
 };
 
 // A sample value as the format wants it: integers without a fraction

@@ -73,26 +73,65 @@ TEST(ExpositionTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   const std::vector<double> bounds = {1, 2.5};
   for (const double v : {0.5, 2.0, 2.0, 7.0}) h.Observe(bounds, v);
   Exposition out;
-  out.AddHistogram("w_seconds", "W.", Labels().With("queue", "q"), h, bounds);
-  out.AddHistogram("w_seconds", "", {}, h, bounds);
-  out.AddHistogram("w_seconds", "", Labels().With("queue", "empty"), engine::Histogram{}, bounds);  // no lines
+  const FamilyId w = out.Declare("w_seconds", "W.", MetricType::kHistogram);
+  const Labels outcome = Labels().With("outcome", "answered");
+  out.AddHistogram(w, Labels().With("queue", "q"), outcome, h, bounds);
+  out.AddHistogram(w, {}, {}, h, bounds);
+  out.AddHistogram(w, {}, outcome, h, bounds);
+  out.AddHistogram(w, Labels().With("queue", "empty"), {}, engine::Histogram{}, bounds);  // no lines
+  EXPECT_EQ(out.series(), 3u);
   EXPECT_EQ(std::move(out).Text(),
             "# HELP w_seconds W.\n# TYPE w_seconds histogram\n"
-            "w_seconds_bucket{queue=\"q\",le=\"1\"} 1\n"
-            "w_seconds_bucket{queue=\"q\",le=\"2.5\"} 3\n"
-            "w_seconds_bucket{queue=\"q\",le=\"+Inf\"} 4\n"
-            "w_seconds_sum{queue=\"q\"} 11.5\n"
-            "w_seconds_count{queue=\"q\"} 4\n"
+            "w_seconds_bucket{queue=\"q\",outcome=\"answered\",le=\"1\"} 1\n"
+            "w_seconds_bucket{queue=\"q\",outcome=\"answered\",le=\"2.5\"} 3\n"
+            "w_seconds_bucket{queue=\"q\",outcome=\"answered\",le=\"+Inf\"} 4\n"
+            "w_seconds_sum{queue=\"q\",outcome=\"answered\"} 11.5\n"
+            "w_seconds_count{queue=\"q\",outcome=\"answered\"} 4\n"
             "w_seconds_bucket{le=\"1\"} 1\n"
             "w_seconds_bucket{le=\"2.5\"} 3\n"
             "w_seconds_bucket{le=\"+Inf\"} 4\n"
             "w_seconds_sum 11.5\n"
-            "w_seconds_count 4\n");
+            "w_seconds_count 4\n"
+            "w_seconds_bucket{outcome=\"answered\",le=\"1\"} 1\n"
+            "w_seconds_bucket{outcome=\"answered\",le=\"2.5\"} 3\n"
+            "w_seconds_bucket{outcome=\"answered\",le=\"+Inf\"} 4\n"
+            "w_seconds_sum{outcome=\"answered\"} 11.5\n"
+            "w_seconds_count{outcome=\"answered\"} 4\n");
+}
+
+TEST(ExpositionTest, DeclaredFamiliesComeInOrderAndEmptyOnesStayOut) {
+  Exposition out;
+  const FamilyId b = out.Declare("b", "B.", MetricType::kGauge);
+  const FamilyId unused = out.Declare("unused", "Never written.", MetricType::kCounter);
+  const FamilyId a = out.Declare("a_total", "A.", MetricType::kCounter);
+  EXPECT_EQ(out.Declare("b", "", MetricType::kGauge), b);  // the same family
+  EXPECT_NE(unused, a);
+  const Labels queue = Labels().With("queue", "q");
+  out.Add(a, queue, Labels().With("event", "arrived"), 3);
+  out.Add(b, {}, Labels().With("window", "15m"), 0.5);
+  out.Add(a, queue, 4);
+  EXPECT_EQ(std::move(out).Text(),
+            "# HELP b B.\n# TYPE b gauge\nb{window=\"15m\"} 0.5\n"
+            "# HELP a_total A.\n# TYPE a_total counter\n"
+            "a_total{queue=\"q\",event=\"arrived\"} 3\na_total{queue=\"q\"} 4\n");
+}
+
+// Pieces of every length up to past 64 bytes (how short ones are copied
+// changes at 4, 8, 16 and 32).
+TEST(ExpositionTest, LabelSetsOfEveryLengthAreWrittenWhole) {
+  for (size_t n = 0; n <= 70; ++n) {
+    const std::string value(n, 'x');
+    Exposition out;
+    const FamilyId g = out.Declare("g", "G.", MetricType::kGauge);
+    out.Add(g, Labels().With("q", value), Labels().With("w", value.substr(0, n / 2)), static_cast<double>(n));
+    EXPECT_EQ(std::move(out).Text(), "# HELP g G.\n# TYPE g gauge\ng{q=\"" + value + "\",w=\"" + value.substr(0, n / 2) +
+                                         "\"} " + std::to_string(n) + "\n");
+  }
 }
 
 TEST(ExpositionTest, SummaryIsASumAndACount) {
   Exposition out;
-  out.AddSummary("csat_score", "S.", Labels().With("queue", "q"), 2, 7);
+  out.AddSummary(out.Declare("csat_score", "S.", MetricType::kSummary), Labels().With("queue", "q"), 2, 7);
   EXPECT_EQ(std::move(out).Text(),
             "# HELP csat_score S.\n# TYPE csat_score summary\ncsat_score_sum{queue=\"q\"} 7\ncsat_score_count{queue=\"q\"} 2\n");
 }
@@ -135,6 +174,9 @@ TEST(ExpositionTest, SameNameWithAnotherTypeIsABugAndCrashes) {
   Exposition out;
   out.Add("x", "X.", MetricType::kGauge, {}, 1);
   EXPECT_DEATH(out.Add("x", "", MetricType::kCounter, {}, 1), "check failed");
+  // A series of the wrong kind for its family, too.
+  const FamilyId h = out.Declare("h_seconds", "H.", MetricType::kHistogram);
+  EXPECT_DEATH(out.Add(h, {}, 1), "check failed");
 }
 
 }  // namespace
