@@ -4,6 +4,7 @@
 // steady state is counted: instructions per event do not vary with the
 // machine's load, seconds do.
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -142,82 +143,106 @@ void BM_DedupMemory(benchmark::State& state) {
 BENCHMARK(BM_DedupMemory)->Arg(1'000'000)->Arg(1'500'000)->Arg(5'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // A scrape at kKeys keys: the engine snapshot, rendering it into the text
-// format's family buffers (the previous page's, as the daemon does), and
-// both together.
-class Scrape : public benchmark::Fixture {
- public:
-  void SetUp(const benchmark::State&) override {
-    if (engine_) return;
-    engine_ = std::make_unique<Engine>(EngineOptions{}, Policies());
+// format's family buffers, and both together, each as the daemon does it
+// after its first scrape: into the snapshot and page of the scrape before.
+const Engine& ScrapeEngine() {
+  static const std::unique_ptr<const Engine> engine = [] {
+    auto e = std::make_unique<Engine>(EngineOptions{}, Policies());
     std::vector<ItemResult> results(2);
     for (int k = 0; k < kKeys; ++k) {
-      const Event e[2] = {Make(EventKind::kArrived, k, kT0, k),
-                          Make(EventKind::kAnswered, k, kT0 + absl::Seconds(k % 40), k)};
-      engine_->Apply(e, {}, kT0 + absl::Minutes(1), results);
+      const Event ev[2] = {Make(EventKind::kArrived, k, kT0, k),
+                           Make(EventKind::kAnswered, k, kT0 + absl::Seconds(k % 40), k)};
+      e->Apply(ev, {}, kT0 + absl::Minutes(1), results);
     }
-  }
-  static std::unique_ptr<Engine> engine_;
-};
-std::unique_ptr<Engine> Scrape::engine_;
+    return e;
+  }();
+  return *engine;
+}
+const absl::Time kScrapeAt = kT0 + absl::Minutes(1);
 
-// As the daemon takes it: refilling the snapshot of the scrape before.
-BENCHMARK_DEFINE_F(Scrape, Snapshot)(benchmark::State& state) {
-  EngineSnapshot snapshot;
+void BM_ScrapeSnapshot(benchmark::State& state) {
+  const Engine& engine = ScrapeEngine();
+  EngineSnapshot snapshot = engine.Snapshot(kScrapeAt);
   for (auto _ : state) {
-    engine_->Snapshot(kT0 + absl::Minutes(1), snapshot);
+    engine.Snapshot(kScrapeAt, snapshot);
     benchmark::DoNotOptimize(snapshot);
   }
 }
+BENCHMARK(BM_ScrapeSnapshot)->Name("Scrape/Snapshot")->Unit(benchmark::kMillisecond);
+
 // A snapshot from nothing, as the first scrape and the Query service take it.
-BENCHMARK_DEFINE_F(Scrape, FreshSnapshot)(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(engine_->Snapshot(kT0 + absl::Minutes(1)));
+void BM_ScrapeFreshSnapshot(benchmark::State& state) {
+  const Engine& engine = ScrapeEngine();
+  for (auto _ : state) benchmark::DoNotOptimize(engine.Snapshot(kScrapeAt));
 }
-// As the daemon renders a page: into the buffers of the page before it.
-BENCHMARK_DEFINE_F(Scrape, Render)(benchmark::State& state) {
-  const EngineSnapshot snapshot = engine_->Snapshot(kT0 + absl::Minutes(1));
+BENCHMARK(BM_ScrapeFreshSnapshot)->Name("Scrape/FreshSnapshot")->Unit(benchmark::kMillisecond);
+
+void BM_ScrapeRender(benchmark::State& state) {
+  const Engine& engine = ScrapeEngine();
+  const EngineSnapshot snapshot = engine.Snapshot(kScrapeAt);
   exporter::Page page;
   size_t series = 0;
-  for (auto _ : state) {
+  auto render = [&] {
     exporter::Exposition out(snapshot.queues.size(), std::move(page));
-    exporter::RenderSnapshot(snapshot, engine_->options(), out);
+    exporter::RenderSnapshot(snapshot, engine.options(), out);
     series = out.series();
     page = std::move(out).TakePage();
-  }
+  };
+  render();
+  for (auto _ : state) render();
   state.counters["series"] = static_cast<double>(series);
 }
+BENCHMARK(BM_ScrapeRender)->Name("Scrape/Render")->Unit(benchmark::kMillisecond);
+
 // A scrape's page, but for the few dozen lines of storage and self metrics
-// the daemon adds: snapshot and render.
-BENCHMARK_DEFINE_F(Scrape, Total)(benchmark::State& state) {
-  exporter::Page page;
+// the daemon adds: snapshot and render. Under callgrind only the timed
+// scrapes are counted (bench/count_instructions.sh --scrape).
+void BM_ScrapeTotal(benchmark::State& state) {
+  const Engine& engine = ScrapeEngine();
   EngineSnapshot snapshot;
-  for (auto _ : state) {
-    engine_->Snapshot(kT0 + absl::Minutes(1), snapshot);
+  exporter::Page page;
+  size_t series = 0;
+  auto scrape = [&] {
+    engine.Snapshot(kScrapeAt, snapshot);
     exporter::Exposition out(snapshot.queues.size(), std::move(page));
-    exporter::RenderSnapshot(snapshot, engine_->options(), out);
+    exporter::RenderSnapshot(snapshot, engine.options(), out);
+    series = out.series();
     page = std::move(out).TakePage();
+  };
+  scrape();
+  uint64_t timed_series = 0;
+  for (auto _ : state) {
+    CALLGRIND_TOGGLE_COLLECT;
+    scrape();
+    CALLGRIND_TOGGLE_COLLECT;
+    timed_series += series;
   }
+  CALLGRIND_DUMP_STATS_AT("timed loop");
   size_t bytes = 0;
   for (const exporter::TextBuffer& family : page) bytes += family.size();
   state.counters["keys"] = kKeys;
+  state.counters["series"] = static_cast<double>(series);
+  state.counters["timed_series"] = static_cast<double>(timed_series);
   state.counters["exposition_MB"] = static_cast<double>(bytes) / 1e6;
 }
-BENCHMARK_REGISTER_F(Scrape, Snapshot)->Unit(benchmark::kMillisecond);
-BENCHMARK_REGISTER_F(Scrape, FreshSnapshot)->Unit(benchmark::kMillisecond);
-BENCHMARK_REGISTER_F(Scrape, Render)->Unit(benchmark::kMillisecond);
-BENCHMARK_REGISTER_F(Scrape, Total)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScrapeTotal)->Name("Scrape/Total")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace slamon::engine
 
 // SLAMON_BENCH_ITERATIONS=N adds BM_EngineSteadyState/fixed: 2 shards, 10k
-// keys, 100k open contacts, exactly N batches, so that instruction counts
-// (bench/count_instructions.sh) compare runs of the same work.
+// keys, 100k open contacts, exactly N batches, and Scrape/Total/fixed:
+// exactly N scrapes, so that instruction counts (bench/count_instructions.sh)
+// compare runs of the same work.
 int main(int argc, char** argv) {
   if (const char* n = std::getenv("SLAMON_BENCH_ITERATIONS"); n != nullptr) {
     benchmark::RegisterBenchmark("BM_EngineSteadyState/fixed", slamon::engine::BM_EngineSteadyState)
         ->Args({99, 2, 10'000, 100'000})
         ->Iterations(std::strtoll(n, nullptr, 10))
         ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark("Scrape/Total/fixed", slamon::engine::BM_ScrapeTotal)
+        ->Iterations(std::strtoll(n, nullptr, 10))
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

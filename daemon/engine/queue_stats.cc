@@ -55,18 +55,6 @@ QueueTotals& QueueTotals::operator+=(const QueueTotals& other) {
   return *this;
 }
 
-void QueueTotals::Clear() {
-  QueueTotals zero;  // every field, whatever is added later
-  auto keep_memory = [](Histogram& from, Histogram& to) {
-    to.counts.swap(from.counts);
-    to.counts.clear();
-  };
-  for (int i = 0; i < kWaitKindCount; ++i) keep_memory(wait[i], zero.wait[i]);
-  keep_memory(handle, zero.handle);
-  for (int k = 0; k < kObjectiveKindCount; ++k) keep_memory(items[k].elapsed, zero.items[k].elapsed);
-  *this = std::move(zero);
-}
-
 QueueStats::QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows,
                        const PeriodClock* periods)
     : key_(std::move(key)),

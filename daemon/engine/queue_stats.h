@@ -99,9 +99,6 @@ struct QueueTotals {
 
   QueueTotals& operator+=(const QueueTotals& other);
   bool operator==(const QueueTotals&) const = default;
-  // Back to QueueTotals{}, but the histograms keep their memory for the
-  // next += (a snapshot refilled scrape after scrape).
-  void Clear();
 
   void Save(StateWriter& out) const;
   void Load(StateReader& in, const BoundsChange& bounds);

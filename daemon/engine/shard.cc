@@ -517,8 +517,10 @@ void Shard::Collect(absl::Time now, SnapshotMerge& into, HealthSnapshot& health)
       }
       q.windows.reserve(window_names.size());
       for (const std::string& name : window_names) q.windows.push_back({name, {}});
+      q.totals = stats.totals();  // copied into the memory of the last refill
+    } else {
+      q.totals += stats.totals();
     }
-    q.totals += stats.totals();
     const auto& waiting = stats.waiting();
     q.waiting += static_cast<int64_t>(waiting.size());
     if (!waiting.empty()) q.oldest_wait = std::max(q.oldest_wait, now_ - *waiting.begin());

@@ -11,11 +11,12 @@ bool KeyLess(const QueueSnapshot& a, const QueueSnapshot& b) {
 }
 
 // Zero figures, memory kept; the key stays (it is what finds the entry).
+// The totals are left: the first shard with the key copies its own over
+// them (Shard::Collect), which costs less than zeroing and adding.
 void ClearFigures(QueueSnapshot& q) {
   q.answer.reset();
   q.objectives.clear();
   q.items = {};
-  q.totals.Clear();
   q.waiting = 0;
   q.oldest_wait = absl::ZeroDuration();
   q.waiting_past_threshold = 0;

@@ -24,8 +24,9 @@ class SnapshotMerge {
   SnapshotMerge& operator=(const SnapshotMerge&) = delete;
 
   // The entry for `key`. Until the first shard that has the key fills it in,
-  // its figures are zero and its `windows` empty (which is how a shard knows
-  // it comes first).
+  // its `windows` are empty (which is how a shard knows it comes first), its
+  // totals stale (that shard copies its own over them) and its other
+  // figures zero.
   QueueSnapshot& Find(const QueueKey& key);
 
   // Drops the queues no shard has any more, adds the new ones and leaves
