@@ -96,7 +96,8 @@ class Engine {
 
   EngineSnapshot Snapshot(absl::Time now) const;
   // The same into `into`, reusing its memory: a scrape refills the snapshot
-  // of the scrape before it. Whatever `into` held is replaced.
+  // of the scrape before it. `into` is empty or a snapshot an engine took
+  // (one entry per key); what it held is replaced.
   void Snapshot(absl::Time now, EngineSnapshot& into) const;
   // The interval history: the periods starting in [from, to), per interval
   // or summed per local day, sorted by key then start. Exact: every outcome

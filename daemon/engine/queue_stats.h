@@ -135,6 +135,10 @@ class QueueStats {
   void StopWaiting(absl::Time since);
 
   void Advance(absl::Time now);
+  // Where this key's entry was in the snapshot last taken: a hint for the
+  // next one (SnapshotMerge::Find checks it), so that a refill finds its
+  // entries without hashing their keys again.
+  size_t& snapshot_position() { return snapshot_position_; }
   const RollingWindows& rolling() const { return rolling_; }
   const PeriodWindows& periods() const { return periods_; }
   const absl::btree_multiset<absl::Time>& waiting() const { return waiting_; }
@@ -154,6 +158,7 @@ class QueueStats {
   absl::btree_multiset<absl::Time> waiting_;
   // Rebuilt from the contacts' clocks, like waiting_.
   std::array<OpenItems, kObjectiveKindCount> open_items_;
+  size_t snapshot_position_ = SIZE_MAX;
 };
 
 }  // namespace slamon::engine

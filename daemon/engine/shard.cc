@@ -509,7 +509,7 @@ void Shard::Collect(absl::Time now, SnapshotMerge& into, HealthSnapshot& health)
   const std::vector<std::string> window_names = WindowNames(options_.windows);
   for (auto& [key, stats] : stats_) {
     stats.Advance(now_);
-    QueueSnapshot& q = into.Find(key);
+    QueueSnapshot& q = into.Find(key, stats.snapshot_position());
     if (q.windows.empty()) {
       if (stats.policy() != nullptr) {
         if (const Objective* a = stats.policy()->Find(ObjectiveKind::kAnswer)) q.answer = *a;

@@ -26,27 +26,46 @@ void ClearFigures(QueueSnapshot& q) {
 
 }  // namespace
 
-SnapshotMerge::SnapshotMerge(std::vector<QueueSnapshot>& queues) : queues_(queues) {
-  index_.reserve(queues_.size());
-  for (QueueSnapshot& q : queues_) {
+QueueSnapshot& SnapshotMerge::Touch(size_t position) {
+  QueueSnapshot& q = queues_[position];
+  if (!touched_[position]) {
+    touched_[position] = true;
     ClearFigures(q);
-    index_.emplace(ViewOf(q.key), &q);
   }
+  return q;
 }
 
-QueueSnapshot& SnapshotMerge::Find(const QueueKey& key) {
-  auto it = index_.find(ViewOf(key));
-  if (it != index_.end()) return *it->second;
+QueueSnapshot& SnapshotMerge::Find(const QueueKey& key, size_t& position) {
+  if (position < queues_.size() && queues_[position].key == key) return Touch(position);
+  if (index_.empty()) {
+    index_.reserve(queues_.size());
+    for (size_t i = 0; i < queues_.size(); ++i) index_.emplace(ViewOf(queues_[i].key), i);
+  }
+  if (auto it = index_.find(ViewOf(key)); it != index_.end()) {
+    if (it->second < queues_.size()) {
+      position = it->second;
+      return Touch(position);
+    }
+    return *added_[it->second - queues_.size()];
+  }
+  // New here: placed by Finish. (`position` is left as it is: it may be
+  // right for the other snapshot this engine refills.)
   auto& added = added_.emplace_back(std::make_unique<QueueSnapshot>());
   added->key = key;
-  index_.emplace(ViewOf(added->key), added.get());
+  index_.emplace(ViewOf(added->key), queues_.size() + added_.size() - 1);
   return *added;
 }
 
 void SnapshotMerge::Finish() {
   index_.clear();  // its views point into entries about to move
-  // No shard filled it in: the key is gone (every filled entry has windows).
-  std::erase_if(queues_, [](const QueueSnapshot& q) { return q.windows.empty(); });
+  // Entries no shard touched: the key is gone.
+  size_t kept = 0;
+  for (size_t i = 0; i < queues_.size(); ++i) {
+    if (!touched_[i]) continue;
+    if (kept != i) queues_[kept] = std::move(queues_[i]);
+    ++kept;
+  }
+  queues_.erase(queues_.begin() + static_cast<std::ptrdiff_t>(kept), queues_.end());
   if (added_.empty()) return;  // kept entries keep their order
   // Sorted through pointers, each entry moved once: a QueueSnapshot is 1.6 KB.
   std::vector<QueueSnapshot*> order;

@@ -6,6 +6,7 @@
 #ifndef SLAMON_DAEMON_ENGINE_SNAPSHOT_MERGE_H_
 #define SLAMON_DAEMON_ENGINE_SNAPSHOT_MERGE_H_
 
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -17,17 +18,17 @@ namespace slamon::engine {
 
 class SnapshotMerge {
  public:
-  // Clears the figures of `queues` (keeping their memory) and indexes them.
-  // `queues` must not be touched by anyone else until Finish.
-  explicit SnapshotMerge(std::vector<QueueSnapshot>& queues);
+  // Refills `queues`, which must not be touched by anyone else until Finish.
+  explicit SnapshotMerge(std::vector<QueueSnapshot>& queues) : queues_(queues), touched_(queues.size(), false) {}
   SnapshotMerge(const SnapshotMerge&) = delete;
   SnapshotMerge& operator=(const SnapshotMerge&) = delete;
 
   // The entry for `key`. Until the first shard that has the key fills it in,
   // its `windows` are empty (which is how a shard knows it comes first), its
   // totals stale (that shard copies its own over them) and its other
-  // figures zero.
-  QueueSnapshot& Find(const QueueKey& key);
+  // figures zero. `position`: where the key was in the snapshot refilled
+  // (any value will do; it is checked), updated when it was elsewhere.
+  QueueSnapshot& Find(const QueueKey& key, size_t& position);
 
   // Drops the queues no shard has any more, adds the new ones and leaves
   // `queues` sorted by key.
@@ -44,9 +45,13 @@ class SnapshotMerge {
     }
   };
   static KeyView ViewOf(const QueueKey& key) { return {key.queue, key.channel, key.policy}; }
+  QueueSnapshot& Touch(size_t position);
 
   std::vector<QueueSnapshot>& queues_;
-  absl::flat_hash_map<KeyView, QueueSnapshot*> index_;
+  std::vector<bool> touched_;  // by position in queues_: filled by some shard
+  // Built at the first key not at its position: a snapshot whose keys stayed
+  // where they were is refilled without hashing any.
+  absl::flat_hash_map<KeyView, size_t> index_;
   std::vector<std::unique_ptr<QueueSnapshot>> added_;  // keys new since the last fill
 };
 

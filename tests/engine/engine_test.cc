@@ -126,6 +126,19 @@ TEST_F(EngineTest, RefilledSnapshotEqualsAFreshOne) {
   EngineSnapshot foreign = other.Snapshot(At(1));
   engine_.Snapshot(At(70), foreign);
   EXPECT_EQ(foreign, Snap(70));
+
+  // Fresh snapshots taken in between (as the Query service does) leave the
+  // refill right; so does a queue new to the middle of the order.
+  Contact("e", 80, 4, EventKind::kAbandoned);  // a short abandon
+  Accept(Arrival("f", 85, "returns"), 85);
+  (void)Snap(90);
+  engine_.Snapshot(At(90), reused);
+  EXPECT_EQ(reused, Snap(90));
+  ASSERT_EQ(reused.queues.size(), 4u);
+  EXPECT_EQ(reused.queues[1].key.queue, "returns");
+  EXPECT_EQ(reused.queues[2].totals.outcomes[AnswerOutcome::kAbandonedShort], 1u);
+  engine_.Snapshot(At(95), reused);
+  EXPECT_EQ(reused, Snap(95));
 }
 
 TEST_F(EngineTest, LiveWaitingFigures) {
