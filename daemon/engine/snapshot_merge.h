@@ -1,8 +1,9 @@
 // Where the shards add their figures while Engine::Snapshot merges them: the
-// queues of a snapshot being refilled, found by key. A scrape refills the
-// snapshot of the scrape before it, whose queues are nearly always the same,
-// so their vectors and strings are reused instead of some twenty objects per
-// queue key being allocated and freed each time.
+// queues of a snapshot being refilled, found where they were in it or by
+// key. A scrape refills the snapshot of the scrape before it, whose queues
+// are nearly always the same, so their vectors and strings are reused
+// instead of some twenty objects per queue key being allocated and freed
+// each time.
 #ifndef SLAMON_DAEMON_ENGINE_SNAPSHOT_MERGE_H_
 #define SLAMON_DAEMON_ENGINE_SNAPSHOT_MERGE_H_
 

@@ -219,6 +219,7 @@ void Exposition::AddHistogram(FamilyId id, const Labels& labels, const Labels& m
   if (h.count == 0) return;
   Family& family = At(id);
   SLAMON_CHECK(family.type == MetricType::kHistogram);
+  SLAMON_CHECK(h.counts.empty() || h.counts.size() == bounds.size() + 1);  // observed under these bounds
   ++family.series;
   ++series_;
   if (family.bounds != &bounds) {

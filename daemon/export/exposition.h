@@ -139,7 +139,7 @@ class Exposition {
 
  private:
   struct Family {
-    MetricType type;
+    MetricType type = MetricType::kGauge;
     size_t series = 0;
     // What each kind of line starts with: `name{`, `name_bucket{`, ...
     std::string value_start, bucket_start, sum_start, count_start;
