@@ -54,11 +54,13 @@ char* WriteValue(double value, char* at) {
     std::memcpy(at, text.data(), text.size());
     return at + text.size();
   };
-  if (std::isnan(value)) return write("NaN");
-  if (std::isinf(value)) return write(value > 0 ? "+Inf" : "-Inf");
+  // Integers first: most values are counts. (NaN fails the comparison,
+  // infinities the bound.)
   if (value == std::trunc(value) && std::fabs(value) < 0x1p53) {
     return WriteNumber(static_cast<int64_t>(value), at);  // exact below 2^53
   }
+  if (std::isnan(value)) return write("NaN");
+  if (std::isinf(value)) return write(value > 0 ? "+Inf" : "-Inf");
   return WriteNumber(value, at);
 }
 
