@@ -219,7 +219,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   const std::string grpc_address = absl::StrCat(HostOf(s->config.grpc_listen), ":", grpc_port);
   const std::string metrics_address = absl::StrCat(HostOf(s->config.metrics_listen), ":", s->metrics_server->port());
 
-  spdlog::info("slamond {} started with {}", SLAMON_VERSION_STRING, s->config.source);
+  spdlog::info("slamond {} started with {}; {} engine shards", SLAMON_VERSION_STRING, s->config.source,
+               s->engine->options().shards);
   spdlog::info("policies: {}", PolicyList(s->config.policies));
   spdlog::info("gRPC ingest and query listening on {}", grpc_address);
   spdlog::info("metrics at http://{}/metrics", metrics_address);

@@ -1,7 +1,9 @@
 #include "daemon/config/config.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -434,6 +436,7 @@ absl::Status ParseWindows(const Reader& r, const YAML::Node& node, engine::Windo
 absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
   Config config;
   config.policies.clear();
+  config.engine.shards = DefaultShards(std::thread::hardware_concurrency());
   if (root.IsNull()) return r.Error(root, "(document)", "the file is empty");
   if (absl::Status s = r.OnlyKeys(root, "", {"listen", "data_dir", "snapshot_every", "reorder_allowance", "future_tolerance",
                                              "contact_retention", "dedup_window", "dedup_max_entries", "time_zone", "shards",
@@ -496,6 +499,12 @@ absl::StatusOr<Config> ParseDocument(const Reader& r, const YAML::Node& root) {
 }
 
 }  // namespace
+
+int DefaultShards(unsigned hardware_threads) {
+  constexpr unsigned kMaxDefaultShards = 8;
+  if (hardware_threads == 0) return kMaxDefaultShards;
+  return static_cast<int>(std::min(hardware_threads, kMaxDefaultShards));
+}
 
 Config DefaultConfig() {
   // The §8 sample policies in calendar time; kept in YAML so that the

@@ -42,6 +42,12 @@ struct Config {
 // sla-semantics §8, all in calendar time.
 Config DefaultConfig();
 
+// Engine shards when the config does not say: one per hardware thread, at
+// most 8 (8 when the count is unknown, 0). More shards than ingest threads
+// gain nothing, and every shard keeps its own figures per queue key, which
+// each scrape merges and memory holds.
+int DefaultShards(unsigned hardware_threads);
+
 // Reads a file the config refers to, by its path as written in the config.
 using FileReader = std::function<absl::StatusOr<std::string>(const std::string& path)>;
 

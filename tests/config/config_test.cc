@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -12,6 +13,21 @@ namespace {
 using engine::Formula;
 using engine::ObjectiveKind;
 using ::testing::HasSubstr;
+
+TEST(DefaultConfigTest, ShardsFollowTheHardwareUpToEight) {
+  EXPECT_EQ(DefaultShards(1), 1);
+  EXPECT_EQ(DefaultShards(2), 2);
+  EXPECT_EQ(DefaultShards(8), 8);
+  EXPECT_EQ(DefaultShards(64), 8);
+  EXPECT_EQ(DefaultShards(0), 8);  // unknown
+  // A file that does not say gets the same; one that does, what it says.
+  const auto unsaid = ParseConfig("policies: [{name: all, objectives: {answer: {threshold: 20s}}}]\n", "s.yaml");
+  ASSERT_TRUE(unsaid.ok()) << unsaid.status();
+  EXPECT_EQ(unsaid->engine.shards, DefaultShards(std::thread::hardware_concurrency()));
+  const auto said = ParseConfig("shards: 3\npolicies: [{name: all, objectives: {answer: {threshold: 20s}}}]\n", "s.yaml");
+  ASSERT_TRUE(said.ok()) << said.status();
+  EXPECT_EQ(said->engine.shards, 3);
+}
 
 TEST(DefaultConfigTest, HasTheFourChannelPolicies) {
   const Config c = DefaultConfig();
