@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
@@ -105,6 +104,13 @@ size_t SeriesStartRoom(absl::string_view start, absl::string_view labels, absl::
   return start.size() + labels.size() + more.size() + 3;
 }
 
+// `labels,more`, either of which may be empty.
+char* WriteLabelSets(absl::string_view labels, absl::string_view more, char* at) {
+  at = Write(labels, at);
+  if (!labels.empty() && !more.empty()) *at++ = ',';
+  return Write(more, at);
+}
+
 // `start{labels,more} `: a line up to its value. `start` ends with `{`,
 // dropped when there are no labels at all.
 char* WriteSeriesStart(absl::string_view start, absl::string_view labels, absl::string_view more, char* at) {
@@ -114,9 +120,7 @@ char* WriteSeriesStart(absl::string_view start, absl::string_view labels, absl::
     return at;
   }
   at = Write(start, at);
-  at = Write(labels, at);
-  if (!labels.empty() && !more.empty()) *at++ = ',';
-  at = Write(more, at);
+  at = WriteLabelSets(labels, more, at);
   *at++ = '}';
   *at++ = ' ';
   return at;
@@ -134,7 +138,7 @@ void AppendLine(absl::string_view start, absl::string_view labels, absl::string_
     at = WriteNumber(value, at);
   }
   *at++ = '\n';
-  out.Trim(static_cast<size_t>(out.data() + out.size() - at));
+  out.TrimTo(at);
 }
 
 const char* TypeName(MetricType type) {
@@ -177,8 +181,7 @@ Labels& Labels::Append(absl::string_view name, absl::string_view value) {
 }
 
 void AppendValue(double value, TextBuffer& out) {
-  char* const begin = out.Extend(kNumberRoom);
-  out.Trim(kNumberRoom - static_cast<size_t>(WriteValue(value, begin) - begin));
+  out.TrimTo(WriteValue(value, out.Extend(kNumberRoom)));
 }
 
 FamilyId Exposition::Declare(const char* name, const char* help, MetricType type) {
@@ -236,15 +239,12 @@ void Exposition::AddHistogram(FamilyId id, const Labels& labels, const Labels& m
   }
   // Bucket lines differ only in their bound and count: their common start
   // is made once per series.
-  bucket_prefix_.resize(SeriesStartRoom(family.bucket_start, labels.text(), more.text()) + 5);
+  // `name_bucket{labels,more,le="`: buckets always have a label, le.
+  bucket_prefix_.resize(SeriesStartRoom(family.bucket_start, labels.text(), more.text()) + 4);
   char* const prefix = bucket_prefix_.data();
-  char* at = WriteSeriesStart(family.bucket_start, labels.text(), more.text(), prefix);
-  if (labels.text().empty() && more.text().empty()) {
-    at = Write(family.bucket_start, prefix);  // buckets always have a label: le
-  } else {
-    at -= 2;  // back over "} "
-    *at++ = ',';
-  }
+  char* at = Write(family.bucket_start, prefix);
+  at = WriteLabelSets(labels.text(), more.text(), at);
+  if (!labels.text().empty() || !more.text().empty()) *at++ = ',';
   at = Write("le=\"", at);
   const absl::string_view start(prefix, static_cast<size_t>(at - prefix));
   TextBuffer& out = family.text;
@@ -257,7 +257,7 @@ void Exposition::AddHistogram(FamilyId id, const Labels& labels, const Labels& m
     line = Write(end, line);
     line = WriteNumber(cumulative, line);
     *line++ = '\n';
-    out.Trim(static_cast<size_t>(out.data() + out.size() - line));
+    out.TrimTo(line);
   }
   AppendLine(family.sum_start, labels.text(), more.text(), h.sum, out);
   AppendLine(family.count_start, labels.text(), more.text(), h.count, out);

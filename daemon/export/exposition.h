@@ -31,14 +31,15 @@ class TextBuffer {
     if (!text.empty()) std::memcpy(Extend(text.size()), text.data(), text.size());
   }
   void Append(char c) { *Extend(1) = c; }
-  // Room for `n` more bytes, counted as written; Trim gives back the unused.
+  // Room for `n` more bytes, counted as written; TrimTo gives back the unused.
   char* Extend(size_t n) {
     if (capacity_ - size_ < n) Grow(n);
     char* at = data_.get() + size_;
     size_ += n;
     return at;
   }
-  void Trim(size_t unused) { size_ -= unused; }
+  // Ends the text at `end`, within the room the last Extend gave.
+  void TrimTo(const char* end) { size_ = static_cast<size_t>(end - data_.get()); }
   void Reserve(size_t capacity);
   void Clear() { size_ = 0; }  // keeps the memory
 

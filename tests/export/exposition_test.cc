@@ -166,7 +166,7 @@ TEST(TextBufferTest, GrowsKeepingWhatItHolds) {
   EXPECT_EQ(text.size(), 3890u);  // 10 + 90 * 2 + 900 * 3 digits, and 1000 commas
   char* room = text.Extend(10);
   std::memcpy(room, "abc", 3);
-  text.Trim(7);
+  text.TrimTo(room + 3);
   EXPECT_EQ(text.view().substr(text.size() - 7), "999,abc");
 }
 
