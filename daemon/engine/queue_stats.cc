@@ -56,7 +56,7 @@ QueueTotals& QueueTotals::operator+=(const QueueTotals& other) {
 }
 
 QueueStats::QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows,
-                       const PeriodClock* periods)
+                       PeriodClock* periods)
     : key_(std::move(key)),
       policy_(policy),
       rolling_(windows),

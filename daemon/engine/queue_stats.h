@@ -107,7 +107,7 @@ struct QueueTotals {
 class QueueStats {
  public:
   QueueStats(QueueKey key, const Policy* policy, const WindowOptions& windows,
-             const PeriodClock* periods);
+             PeriodClock* periods);
 
   const QueueKey& key() const { return key_; }
 

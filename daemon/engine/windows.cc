@@ -144,9 +144,12 @@ void PeriodClock::Advance(absl::Time now) {
   }
 }
 
-absl::Time PeriodClock::IntervalOf(absl::Time t) const {
+absl::Time PeriodClock::IntervalOf(absl::Time t) {
   if (t >= interval_start_ && t < interval_end_) return interval_start_;
-  return IntervalStart(t, interval_length_, zone_);
+  if (t >= past_interval_start_ && t < past_interval_end_) return past_interval_start_;
+  past_interval_start_ = IntervalStart(t, interval_length_, zone_);
+  past_interval_end_ = past_interval_start_ + interval_length_;
+  return past_interval_start_;
 }
 
 absl::Time PeriodClock::DayOf(absl::Time t) const {

@@ -135,8 +135,9 @@ class PeriodClock {
   absl::Time interval_start() const { return interval_start_; }
   absl::Time day_start() const { return day_start_; }
   // Start of the interval / local day containing `t` (no zone arithmetic
-  // for the current one).
-  absl::Time IntervalOf(absl::Time t) const;
+  // for the current one, nor for the past interval asked for last: late
+  // outcomes and replayed history come in runs of one interval).
+  absl::Time IntervalOf(absl::Time t);
   absl::Time DayOf(absl::Time t) const;
 
  private:
@@ -147,6 +148,8 @@ class PeriodClock {
   absl::Time interval_end_ = absl::InfinitePast();
   absl::Time day_start_ = absl::InfinitePast();
   absl::Time day_end_ = absl::InfinitePast();
+  absl::Time past_interval_start_ = absl::InfinitePast();
+  absl::Time past_interval_end_ = absl::InfinitePast();
 };
 
 // One queue's tallies for the current interval and day of its PeriodClock,
@@ -154,7 +157,7 @@ class PeriodClock {
 // time falls in, so a report over the history adds up to the counters.
 class PeriodWindows {
  public:
-  PeriodWindows(const PeriodClock* clock, size_t history_intervals)
+  PeriodWindows(PeriodClock* clock, size_t history_intervals)
       : clock_(clock), history_intervals_(history_intervals) {}
 
   void Add(absl::Time at, const WindowEntry& entry);
@@ -180,7 +183,7 @@ class PeriodWindows {
   };
   void AddToHistory(absl::Time start, const WindowTally& tally);
 
-  const PeriodClock* clock_;
+  PeriodClock* clock_;  // shared by the shard's queues in one zone
   size_t history_intervals_;
   Period interval_;
   Period day_;

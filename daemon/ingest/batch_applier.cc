@@ -1,5 +1,6 @@
 #include "daemon/ingest/batch_applier.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -40,12 +41,12 @@ struct BatchApplier::Converted {
 BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry)
     : engine_(engine),
       clock_(std::move(clock)),
+      lag_bounds_{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400},
       lag_(prometheus::BuildHistogram()
                .Name("slamon_ingest_lag_seconds")
                .Help("Daemon receive time minus event occurred_at, per event.")
                .Register(registry)
-               .Add({}, prometheus::Histogram::BucketBoundaries{
-                            0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400})),
+               .Add({}, lag_bounds_)),
       refused_(prometheus::BuildCounter()
                    .Name("slamon_ingest_batches_refused_total")
                    .Help("Batches refused unapplied because storage could not make them durable, by gRPC code.")
@@ -82,9 +83,7 @@ void BatchApplier::ApplyConverted(Converted& c, absl::Time now, bool observe_lag
   // Counted here, not in Convert: with a journal this runs in log order, so
   // a snapshot never holds half of a batch.
   for (engine::RejectReason reason : c.edge_rejections) engine_->CountRejectedAtEdge(reason);
-  if (observe_lag) {
-    for (const engine::Event& e : c.events) lag_.Observe(absl::ToDoubleSeconds(now - e.occurred_at));
-  }
+  if (observe_lag) ObserveLag(c, now);
   std::vector<engine::ItemResult> applied(c.origin.size());
   engine_->Apply(c.events, c.records, now, applied);
   for (size_t k = 0; k < c.origin.size(); ++k) c.results[c.origin[k]] = std::move(applied[k]);
@@ -109,6 +108,20 @@ void BatchApplier::ApplyConverted(Converted& c, absl::Time now, bool observe_lag
   }
   ack->set_accepted(accepted);
   ack->set_duplicates(duplicates);
+}
+
+void BatchApplier::ObserveLag(const Converted& c, absl::Time now) {
+  if (c.events.empty()) return;
+  // A bucket holds the values up to and including its bound, as in
+  // Histogram::Observe.
+  std::vector<double> counts(lag_bounds_.size() + 1);
+  double sum = 0;
+  for (const engine::Event& e : c.events) {
+    const double lag = absl::ToDoubleSeconds(now - e.occurred_at);
+    sum += lag;
+    counts[static_cast<size_t>(std::lower_bound(lag_bounds_.begin(), lag_bounds_.end(), lag) - lag_bounds_.begin())] += 1;
+  }
+  lag_.ObserveMultiple(counts, sum);
 }
 
 void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done) {

@@ -33,6 +33,24 @@ TEST(IntervalStartTest, RepeatedHourAtFallBackStaysBeforeTheInstant) {
             Utc(2026, 10, 25, 0, 0));
 }
 
+TEST(PeriodClockTest, PastIntervalsAreTheirOwnEvenWhenAskedInRuns) {
+  // The clock remembers the last past interval it was asked for; every
+  // answer must still be that of IntervalStart.
+  PeriodClock clock(WindowOptions{}, Zone("Europe/Madrid"));
+  clock.Advance(Utc(2026, 1, 15, 11, 10));  // 12:10 local: current interval 12:00
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 1, 15, 11, 20)), Utc(2026, 1, 15, 11, 0));
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 1, 15, 9, 40)), Utc(2026, 1, 15, 9, 30));
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 1, 15, 9, 59, 59)), Utc(2026, 1, 15, 9, 30));
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 1, 15, 10, 0)), Utc(2026, 1, 15, 10, 0));
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 1, 15, 9, 30) - absl::Nanoseconds(1)), Utc(2026, 1, 15, 9, 0));
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 1, 15, 9, 30)), Utc(2026, 1, 15, 9, 30));
+  // Across the fall-back hour: 00:40 UTC is the first 02:40 (CEST), 01:10
+  // UTC the second 02:10 (CET), half an hour later.
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 10, 25, 0, 40)), Utc(2026, 10, 25, 0, 30));
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 10, 25, 1, 10)), Utc(2026, 10, 25, 1, 0));
+  EXPECT_EQ(clock.IntervalOf(Utc(2026, 10, 25, 0, 59)), Utc(2026, 10, 25, 0, 30));
+}
+
 TEST(DayStartTest, LocalMidnightAndConfiguredStart) {
   const absl::TimeZone ny = Zone("America/New_York");
   // 2026-07-01 03:00 UTC is 2026-06-30 23:00 EDT: the day began 06-30 04:00 UTC.

@@ -196,6 +196,35 @@ TEST(DaemonTest, ResentBatchCountsOnce) {
   EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_total{", kSales, R"(,event="arrived"})")), 25);
 }
 
+TEST(DaemonTest, IngestLagIsObservedPerEvent) {
+  Daemon daemon(kConfig);
+  auto stub = daemon.Stub();
+  const absl::Time now = absl::Now();
+  v1::EventBatch batch;
+  batch.set_sequence(1);
+  int n = 0;
+  auto add = [&](int count, absl::Duration ago) {
+    for (int i = 0; i < count; ++i) *batch.add_events() = Event(v1::ARRIVED, absl::StrCat("lag", n++), now - ago);
+  };
+  add(2, -absl::Hours(1));  // stamped ahead of the daemon: a negative lag
+  add(3, absl::Seconds(45));
+  add(4, absl::Hours(2));
+  add(1, absl::Hours(72));
+  const std::vector<v1::BatchAck> acks = Stream(*stub, {batch});
+  ASSERT_EQ(acks.size(), 1u);
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  // Cumulative buckets; the 45 s lags take less than 15 s more to arrive.
+  for (const auto& [le, expected] : {std::pair{"0.01", 2}, {"30", 2}, {"60", 5}, {"3600", 5}, {"86400", 9},
+                                     {"+Inf", 10}}) {
+    EXPECT_EQ(Sample(m, absl::StrCat(R"(slamon_ingest_lag_seconds_bucket{le=")", le, R"("})")), expected) << le;
+  }
+  EXPECT_EQ(Sample(m, "slamon_ingest_lag_seconds_count"), 10);
+  // -2 h + 135 s + 8 h + 72 h, plus up to 15 s in transit for each of the 10.
+  const double sum = Sample(m, "slamon_ingest_lag_seconds_sum").value_or(0);
+  EXPECT_GE(sum, 280935);
+  EXPECT_LE(sum, 280935 + 10 * 15);
+}
+
 TEST(DaemonTest, ReplayPublishesRecordsAndListsRejectedLines) {
   Daemon daemon(kConfig);
   testing::TempDir dir;
