@@ -26,10 +26,10 @@ cmake --build build-asan -j"$jobs"
 # memory, and takes eight minutes: the release stage runs it.
 run_ctest --test-dir build-asan -LE alerting_test
 
-echo "== TSan (engine, storage, export)"
+echo "== TSan (engine, ingest, storage, export)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLAMON_SANITIZE=thread -DSLAMON_BUILD_BENCH=OFF
-cmake --build build-tsan -j"$jobs" --target engine_test storage_test export_test
-run_ctest --test-dir build-tsan -L 'engine_test|storage_test|export_test'
+cmake --build build-tsan -j"$jobs" --target engine_test ingest_test storage_test export_test
+run_ctest --test-dir build-tsan -L 'engine_test|ingest_test|storage_test|export_test'
 
 total=$(awk '/tests passed, 0 tests failed out of/ {sum += $NF} END {print sum}' "$log")
 echo "all stages: $total passed, 0 failed"

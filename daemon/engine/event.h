@@ -45,6 +45,8 @@ enum class FlowOutReason : uint8_t {
   kExitKey,
 };
 
+// Ingest refills one Event with the next (ingest::ToEngine sets every field):
+// a field added here must be set there.
 struct Event {
   EventKind kind = EventKind::kArrived;
   std::string source;

@@ -1,6 +1,8 @@
 #include "daemon/ingest/batch_applier.h"
 
 #include <algorithm>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -28,15 +30,50 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 // A batch in engine values; `origin` maps the engine's results back to the
-// batch's item indices (events first, then records).
+// batch's item indices (events first, then records). Once applied it is kept
+// for a later batch, whose events refill the ones here in place.
 struct BatchApplier::Converted {
-  size_t n_events = 0;
-  std::vector<engine::Event> events;
+  size_t n_events = 0;  // in the wire batch
+  size_t n_converted = 0;
+  std::vector<engine::Event> events;  // the first n_converted are this batch's
   std::vector<engine::ContactRecord> records;
   std::vector<size_t> origin;
   std::vector<engine::ItemResult> results;  // one per item; conversion failures filled in
   std::vector<engine::RejectReason> edge_rejections;
+
+  std::span<const engine::Event> converted_events() const { return {events.data(), n_converted}; }
 };
+
+void BatchApplier::ReturnToSpares::operator()(Converted* c) const {
+  std::unique_ptr<Converted> owned(c);
+  // A rare huge batch is not worth keeping its memory for.
+  if (c->events.size() > kMaxSpareEvents) return;
+  std::lock_guard lock(applier->spares_mu_);
+  if (applier->spares_.size() < kMaxSpares) applier->spares_.push_back(std::move(owned));
+}
+
+BatchApplier::ConvertedPtr BatchApplier::TakeSpare() {
+  std::unique_ptr<Converted> c;
+  {
+    std::lock_guard lock(spares_mu_);
+    if (!spares_.empty()) {
+      c = std::move(spares_.back());
+      spares_.pop_back();
+    }
+  }
+  if (c == nullptr) {
+    c = std::make_unique<Converted>();
+  } else {
+    c->n_converted = 0;
+    c->records.clear();
+    c->origin.clear();
+    c->results.clear();
+    c->edge_rejections.clear();
+  }
+  return ConvertedPtr(c.release(), ReturnToSpares{this});
+}
+
+BatchApplier::~BatchApplier() = default;
 
 BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry)
     : engine_(engine),
@@ -52,18 +89,20 @@ BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Regi
                    .Help("Batches refused unapplied because storage could not make them durable, by gRPC code.")
                    .Register(registry)) {}
 
-BatchApplier::Converted BatchApplier::Convert(v1::EventBatch& batch) {
-  Converted c;
+BatchApplier::ConvertedPtr BatchApplier::Convert(v1::EventBatch& batch) {
+  ConvertedPtr converted = TakeSpare();
+  Converted& c = *converted;
   c.n_events = static_cast<size_t>(batch.events_size());
   const size_t n_items = c.n_events + static_cast<size_t>(batch.records_size());
   c.results.resize(n_items);
-  c.events.reserve(c.n_events);
+  if (c.events.size() < c.n_events) c.events.resize(c.n_events);
   c.origin.reserve(n_items);
   for (size_t i = 0; i < n_items; ++i) {
     std::optional<ConversionError> err;
     if (i < c.n_events) {
-      err = ToEngine(*batch.mutable_events(static_cast<int>(i)), &c.events.emplace_back());
-      if (err) c.events.pop_back();
+      // A failed event's slot is refilled by the next.
+      err = ToEngine(batch.events(static_cast<int>(i)), &c.events[c.n_converted]);
+      if (!err) ++c.n_converted;
     } else {
       err = ToEngine(*batch.mutable_records(static_cast<int>(i - c.n_events)), &c.records.emplace_back());
       if (err) c.records.pop_back();
@@ -75,7 +114,7 @@ BatchApplier::Converted BatchApplier::Convert(v1::EventBatch& batch) {
       c.origin.push_back(i);
     }
   }
-  return c;
+  return converted;
 }
 
 void BatchApplier::ApplyConverted(Converted& c, absl::Time now, bool observe_lag, const v1::EventBatch& batch,
@@ -85,7 +124,7 @@ void BatchApplier::ApplyConverted(Converted& c, absl::Time now, bool observe_lag
   for (engine::RejectReason reason : c.edge_rejections) engine_->CountRejectedAtEdge(reason);
   if (observe_lag) ObserveLag(c, now);
   std::vector<engine::ItemResult> applied(c.origin.size());
-  engine_->Apply(c.events, c.records, now, applied);
+  engine_->Apply(c.converted_events(), c.records, now, applied);
   for (size_t k = 0; k < c.origin.size(); ++k) c.results[c.origin[k]] = std::move(applied[k]);
   if (ack == nullptr) return;
 
@@ -111,12 +150,12 @@ void BatchApplier::ApplyConverted(Converted& c, absl::Time now, bool observe_lag
 }
 
 void BatchApplier::ObserveLag(const Converted& c, absl::Time now) {
-  if (c.events.empty()) return;
+  if (c.n_converted == 0) return;
   // A bucket holds the values up to and including its bound, as in
   // Histogram::Observe.
   std::vector<double> counts(lag_bounds_.size() + 1);
   double sum = 0;
-  for (const engine::Event& e : c.events) {
+  for (const engine::Event& e : c.converted_events()) {
     const double lag = absl::ToDoubleSeconds(now - e.occurred_at);
     sum += lag;
     counts[static_cast<size_t>(std::lower_bound(lag_bounds_.begin(), lag_bounds_.end(), lag) - lag_bounds_.begin())] += 1;
@@ -126,8 +165,8 @@ void BatchApplier::ObserveLag(const Converted& c, absl::Time now) {
 
 void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done) {
   if (journal_ == nullptr) {
-    Converted c = Convert(batch);
-    ApplyConverted(c, clock_(), /*observe_lag=*/true, batch, ack);
+    ConvertedPtr c = Convert(batch);
+    ApplyConverted(*c, clock_(), /*observe_lag=*/true, batch, ack);
     return done(grpc::Status::OK);
   }
   if (absl::Status writable = journal_->writable(); !writable.ok()) {
@@ -135,11 +174,11 @@ void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done
     return done(ToGrpcStatus(absl::Status(
         writable.code(), absl::StrCat("storage cannot take batches now, send again later: ", writable.message()))));
   }
-  // Serialised before Convert moves the strings out.
+  // Serialised before Convert moves the records' strings out.
   const std::string serialized = batch.SerializeAsString();
-  Converted c = Convert(batch);
+  ConvertedPtr c = Convert(batch);
   const uint64_t seq = journal_->Record(storage::RecordType::kBatch, serialized, [&](absl::Time now) {
-    ApplyConverted(c, now, /*observe_lag=*/true, batch, ack);
+    ApplyConverted(*c, now, /*observe_lag=*/true, batch, ack);
   });
   journal_->WhenDurable(seq, [done = std::move(done)](const absl::Status& s) { done(ToGrpcStatus(s)); });
 }
@@ -149,8 +188,8 @@ absl::Status BatchApplier::Replay(absl::Time at, absl::string_view serialized_ba
   if (!batch.ParseFromArray(serialized_batch.data(), static_cast<int>(serialized_batch.size()))) {
     return absl::DataLossError("logged batch does not parse");
   }
-  Converted c = Convert(batch);
-  ApplyConverted(c, at, /*observe_lag=*/false, batch, nullptr);
+  ConvertedPtr c = Convert(batch);
+  ApplyConverted(*c, at, /*observe_lag=*/false, batch, nullptr);
   return absl::OkStatus();
 }
 

@@ -6,6 +6,9 @@
 #define SLAMON_DAEMON_INGEST_BATCH_APPLIER_H_
 
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -26,14 +29,15 @@ class BatchApplier {
   // `registry` receives slamon_ingest_lag_seconds and
   // slamon_ingest_batches_refused_total.
   BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry);
+  ~BatchApplier();
 
   // From now on batches are logged and acknowledged once durable. Until a
   // journal is attached (recovery replays through Replay first, or the
   // daemon runs without a data dir) they are applied in memory only.
   void AttachJournal(storage::Journal* journal) { journal_ = journal; }
 
-  // Thread-safe. Consumes the batch (moves its strings out). A batch that
-  // cannot be made durable is refused before it is applied.
+  // Thread-safe. Consumes the batch (moves its records' strings out). A
+  // batch that cannot be made durable is refused before it is applied.
   void Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done);
   // Applies a batch read back from the journal at the time it was first
   // applied. Its ack is not needed: it was sent (or the collector resends).
@@ -41,7 +45,18 @@ class BatchApplier {
 
  private:
   struct Converted;
-  Converted Convert(v1::EventBatch& batch);
+  // Gives an applied batch back to spares_ when dropped.
+  struct ReturnToSpares {
+    BatchApplier* applier;
+    void operator()(Converted* c) const;
+  };
+  using ConvertedPtr = std::unique_ptr<Converted, ReturnToSpares>;
+  // About one per stream applying at once; past these a batch is freed.
+  static constexpr size_t kMaxSpares = 64;
+  static constexpr size_t kMaxSpareEvents = 10'000;
+
+  ConvertedPtr TakeSpare();
+  ConvertedPtr Convert(v1::EventBatch& batch);
   // Applies what converted, counts what did not, and fills the ack.
   void ApplyConverted(Converted& c, absl::Time now, bool observe_lag, const v1::EventBatch& batch, v1::BatchAck* ack);
   // Sorts the batch's lags into buckets here and takes the histogram's lock
@@ -54,6 +69,8 @@ class BatchApplier {
   const prometheus::Histogram::BucketBoundaries lag_bounds_;
   prometheus::Histogram& lag_;
   prometheus::Family<prometheus::Counter>& refused_;
+  std::mutex spares_mu_;
+  std::vector<std::unique_ptr<Converted>> spares_;
 };
 
 // The gRPC status for a storage error (the codes are the same numbers).

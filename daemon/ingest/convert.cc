@@ -53,7 +53,7 @@ std::optional<ConversionError> OptionalTime(bool has, const google::protobuf::Ti
 
 }  // namespace
 
-std::optional<ConversionError> ToEngine(v1::ContactEvent& in, engine::Event* out) {
+std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out) {
   if (in.kind() < v1::ARRIVED || in.kind() > v1::SURVEYED) {
     return ConversionError{RejectReason::kInvalidField,
                            absl::StrCat("unknown event kind ", static_cast<int>(in.kind()))};
@@ -64,16 +64,16 @@ std::optional<ConversionError> ToEngine(v1::ContactEvent& in, engine::Event* out
   std::optional<FlowOutReason> reason = ToReason(in.flow_out_reason());
   if (!reason) return ConversionError{RejectReason::kInvalidField, "unknown flow_out_reason"};
   out->kind = static_cast<EventKind>(in.kind() - 1);
-  out->source = std::move(*in.mutable_source());
-  out->event_id = std::move(*in.mutable_event_id());
-  out->contact_id = std::move(*in.mutable_contact_id());
+  out->source.assign(in.source());
+  out->event_id.assign(in.event_id());
+  out->contact_id.assign(in.contact_id());
   out->occurred_at = *at;
-  out->queue = std::move(*in.mutable_queue());
-  out->channel = std::move(*in.mutable_channel());
+  out->queue.assign(in.queue());
+  out->channel.assign(in.channel());
   out->priority = in.priority();
-  out->category = std::move(*in.mutable_category());
-  out->customer_id = std::move(*in.mutable_customer_id());
-  out->agent = std::move(*in.mutable_agent());
+  out->category.assign(in.category());
+  out->customer_id.assign(in.customer_id());
+  out->agent.assign(in.agent());
   out->flow_out_reason = *reason;
   out->first_contact_resolution = in.first_contact_resolution();
   out->csat_score = in.csat_score();

@@ -17,9 +17,12 @@ struct ConversionError {
   std::string detail;
 };
 
-// Strings are moved out of `in`, which is left valid but unspecified: the
-// batch is consumed once, and copying every id would cost an allocation each.
-std::optional<ConversionError> ToEngine(v1::ContactEvent& in, engine::Event* out);
+// Sets every field of `out`, which may hold an earlier event: ingest reuses
+// its events from batch to batch, so that their strings keep their capacity
+// and copying an id into one allocates nothing (nor does parsing the next
+// batch into strings left where they were).
+std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out);
+// Strings are moved out of `in`, which is left valid but unspecified.
 std::optional<ConversionError> ToEngine(v1::ContactRecord& in, engine::ContactRecord* out);
 
 }  // namespace slamon::ingest
