@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
   // The raw sink: the daemon's own RPC plumbing, with a handler that acks.
   prometheus::Registry registry;
   slamon::ingest::IngestService sink(
-      [](EventBatch& batch, BatchAck* ack, slamon::ingest::AckReady done) {
+      [](EventBatch& batch, absl::string_view /*wire*/, BatchAck* ack, slamon::ingest::AckReady done) {
         ack->set_sequence(batch.sequence());
         ack->set_accepted(static_cast<uint32_t>(batch.events_size()));
         done(grpc::Status::OK);

@@ -163,7 +163,7 @@ void BatchApplier::ObserveLag(const Converted& c, absl::Time now) {
   lag_.ObserveMultiple(counts, sum);
 }
 
-void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done) {
+void BatchApplier::Apply(v1::EventBatch& batch, absl::string_view wire, v1::BatchAck* ack, AckReady done) {
   if (journal_ == nullptr) {
     ConvertedPtr c = Convert(batch);
     ApplyConverted(*c, clock_(), /*observe_lag=*/true, batch, ack);
@@ -174,10 +174,8 @@ void BatchApplier::Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done
     return done(ToGrpcStatus(absl::Status(
         writable.code(), absl::StrCat("storage cannot take batches now, send again later: ", writable.message()))));
   }
-  // Serialised before Convert moves the records' strings out.
-  const std::string serialized = batch.SerializeAsString();
   ConvertedPtr c = Convert(batch);
-  const uint64_t seq = journal_->Record(storage::RecordType::kBatch, serialized, [&](absl::Time now) {
+  const uint64_t seq = journal_->Record(storage::RecordType::kBatch, wire, [&](absl::Time now) {
     ApplyConverted(*c, now, /*observe_lag=*/true, batch, ack);
   });
   journal_->WhenDurable(seq, [done = std::move(done)](const absl::Status& s) { done(ToGrpcStatus(s)); });

@@ -38,7 +38,8 @@ class BatchApplier {
 
   // Thread-safe. Consumes the batch (moves its records' strings out). A
   // batch that cannot be made durable is refused before it is applied.
-  void Apply(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done);
+  // `wire` is the batch's encoding as received: what the journal records.
+  void Apply(v1::EventBatch& batch, absl::string_view wire, v1::BatchAck* ack, AckReady done);
   // Applies a batch read back from the journal at the time it was first
   // applied. Its ack is not needed: it was sent (or the collector resends).
   absl::Status Replay(absl::Time at, absl::string_view serialized_batch);

@@ -3,6 +3,9 @@
 #include <deque>
 #include <mutex>
 
+#include <grpcpp/support/proto_buffer_writer.h>
+
+#include "common/check.h"
 #include "prometheus/family.h"
 
 namespace slamon::ingest {
@@ -13,6 +16,15 @@ namespace {
 // without bound (gRPC flow control then pushes back to the client).
 constexpr size_t kMaxQueuedAcks = 32;
 
+grpc::ByteBuffer AckBytes(const v1::BatchAck& ack) {
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  // Only a message over 2 GiB fails to serialise; an ack is a few bytes per
+  // rejected event.
+  SLAMON_CHECK(grpc::SerializationTraits<v1::BatchAck>::Serialize(ack, &bytes, &own_buffer).ok());
+  return bytes;
+}
+
 }  // namespace
 
 IngestService::IngestService(BatchHandler handler, prometheus::Registry& registry)
@@ -22,34 +34,58 @@ IngestService::IngestService(BatchHandler handler, prometheus::Registry& registr
                    .Help("Event batches received over gRPC.")
                    .Register(registry)
                    .Add({})),
+      unparsable_(prometheus::BuildCounter()
+                      .Name("slamon_ingest_batches_unparsable_total")
+                      .Help("Batches refused because they do not parse as slamon.v1.EventBatch.")
+                      .Register(registry)
+                      .Add({})),
       stream_opened_(prometheus::BuildCounter()
                          .Name("slamon_ingest_streams_opened_total")
                          .Help("Publish streams opened by collectors.")
                          .Register(registry)
                          .Add({})) {}
 
-void IngestService::Process(v1::EventBatch& batch, v1::BatchAck* ack, AckReady done) {
+void IngestService::Process(const grpc::ByteBuffer& wire, v1::EventBatch& batch, v1::BatchAck* ack,
+                            AckReady done) {
   batches_.Increment();
-  handler_(batch, ack, std::move(done));
+  // One contiguous piece (a copy only when gRPC holds it in several), which
+  // the parser reads fastest and the log records as it is.
+  grpc::Slice slice;
+  if (!wire.TrySingleSlice(&slice).ok() && !wire.DumpToSingleSlice(&slice).ok()) {
+    return done(grpc::Status(grpc::StatusCode::INTERNAL, "could not read the batch's bytes"));
+  }
+  const absl::string_view bytes(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  if (!batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    unparsable_.Increment();
+    return done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the batch does not parse as slamon.v1.EventBatch"));
+  }
+  handler_(batch, bytes, ack, std::move(done));
 }
 
+// A PublishBatch call: its batch, and its ack until the ack is sent.
+struct UnaryCall {
+  v1::EventBatch batch;
+  v1::BatchAck ack;
+};
+
 grpc::ServerUnaryReactor* IngestService::PublishBatch(grpc::CallbackServerContext* context,
-                                                      const v1::EventBatch* batch,
-                                                      v1::BatchAck* ack) {
+                                                      const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  v1::EventBatch own = *batch;  // the request is gRPC's and read-only
-  Process(own, ack, [reactor](const grpc::Status& status) { reactor->Finish(status); });
+  auto call = std::make_shared<UnaryCall>();
+  Process(*request, call->batch, &call->ack, [reactor, response, call](const grpc::Status& status) {
+    if (status.ok()) *response = AckBytes(call->ack);
+    reactor->Finish(status);
+  });
   return reactor;
 }
 
 // One Publish stream. Reads and writes overlap: the next batch is read while
 // earlier batches wait to be durable and their acks are written, up to
 // kMaxQueuedAcks. Acks go out in batch order.
-class IngestService::StreamReactor final
-    : public grpc::ServerBidiReactor<v1::EventBatch, v1::BatchAck> {
+class IngestService::StreamReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   explicit StreamReactor(IngestService* service) : service_(service) {
-    StartRead(&batch_);
+    StartRead(&wire_);
     reading_ = true;
   }
 
@@ -68,8 +104,10 @@ class IngestService::StreamReactor final
       processing_ = true;  // batch_ is in use: no new read into it meanwhile
     }
     // Outside the lock: `done` may run right here.
-    service_->Process(batch_, &entry->ack, [this, entry](const grpc::Status& status) { Decided(entry, status); });
+    service_->Process(wire_, batch_, &entry->ack,
+                      [this, entry](const grpc::Status& status) { Decided(entry, status); });
     std::lock_guard lock(mu_);
+    wire_.Clear();
     batch_.Clear();
     processing_ = false;
     MaybeReadLocked();
@@ -94,6 +132,7 @@ class IngestService::StreamReactor final
  private:
   struct Pending {
     v1::BatchAck ack;
+    grpc::ByteBuffer wire;  // the ack's encoding, while it is written
     enum class State : uint8_t { kUndecided, kReady, kFailed } state = State::kUndecided;
   };
 
@@ -107,13 +146,15 @@ class IngestService::StreamReactor final
   }
   void MaybeWriteLocked() {
     if (writing_ || write_failed_ || acks_.empty() || acks_.front().state != Pending::State::kReady) return;
+    Pending& front = acks_.front();
+    front.wire = AckBytes(front.ack);
     writing_ = true;
-    StartWrite(&acks_.front().ack);
+    StartWrite(&front.wire);
   }
   void MaybeReadLocked() {
     if (reading_ || processing_ || read_closed_ || !error_.ok() || acks_.size() >= kMaxQueuedAcks) return;
     reading_ = true;
-    StartRead(&batch_);
+    StartRead(&wire_);
   }
   void MaybeFinishLocked() {
     if (finished_ || writing_ || undecided_ > 0) return;
@@ -132,7 +173,8 @@ class IngestService::StreamReactor final
 
   IngestService* service_;
   std::mutex mu_;
-  v1::EventBatch batch_;
+  grpc::ByteBuffer wire_;  // the batch being read, as received
+  v1::EventBatch batch_;   // parsed from it; reused from batch to batch
   std::deque<Pending> acks_;  // in batch order; front is written first
   size_t undecided_ = 0;      // batches whose `done` has not run yet
   grpc::Status error_;        // the first batch that could not be acknowledged
@@ -144,7 +186,7 @@ class IngestService::StreamReactor final
   bool finished_ = false;
 };
 
-grpc::ServerBidiReactor<v1::EventBatch, v1::BatchAck>* IngestService::Publish(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestService::Publish(
     grpc::CallbackServerContext* /*context*/) {
   stream_opened_.Increment();
   return new StreamReactor(this);  // deleted in OnDone, as gRPC requires

@@ -352,6 +352,29 @@ TEST(DaemonTest, AnswersHealthChecks) {
   EXPECT_EQ(ToString(response), std::string("\x08\x01", 2));  // status: SERVING
 }
 
+TEST(DaemonTest, UnparsableBatchIsRefusedAndCounted) {
+  Daemon daemon(kConfig);
+  grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  // Field 1, length-delimited, 5 bytes long, of which 2 came.
+  grpc::Slice truncated(std::string("\x0a\x05" "ab", 4));
+  grpc::ByteBuffer request(&truncated, 1), response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/slamon.v1.Ingest/PublishBatch", grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status s) { done.set_value(s); });
+  const grpc::Status status = done.get_future().get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "the batch does not parse as slamon.v1.EventBatch");
+  // The daemon goes on taking batches.
+  std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
+  const std::vector<v1::BatchAck> acks = Stream(*daemon.Stub(), {batches[0]});
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].accepted(), 50u);
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, "slamon_ingest_batches_unparsable_total"), 1);
+  EXPECT_EQ(Sample(m, "slamon_ingest_batches_total"), 2);
+}
+
 TEST(DaemonTest, ListsItsServicesThroughReflection) {
   Daemon daemon(kConfig);
   grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
