@@ -18,11 +18,11 @@ constexpr int64_t kFutureSentinel = std::numeric_limits<int64_t>::max();
 void StateWriter::U64(uint64_t v) { PutFixed(out_, v, 8); }
 
 void StateWriter::Varint(uint64_t v) {
-  while (v >= 0x80) {
-    out_.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out_.push_back(static_cast<char>(v));
+  char buf[10];  // 7 bits a byte: 64 bits take at most 10
+  size_t n = 0;
+  for (; v >= 0x80; v >>= 7) buf[n++] = static_cast<char>(v | 0x80);
+  buf[n++] = static_cast<char>(v);
+  out_.append(buf, n);
 }
 
 void StateWriter::Double(double v) { U64(std::bit_cast<uint64_t>(v)); }
