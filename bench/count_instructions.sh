@@ -3,6 +3,11 @@
 # on a busy machine as on an idle one, so it can tell a 5 % change apart.
 # Usage: bench/count_instructions.sh [N]           engine, per event
 #        bench/count_instructions.sh --scrape [N]  scrape, per series
+#        bench/count_instructions.sh --daemon [N]  slamond's ingest path, per event
+# (--daemon: N events of slamon-ingest-load, default 200000, into a slamond
+# with --data-dir none, or a fresh data dir when DURABLE=1; counted inside
+# gRPC's completion callbacks: parse, conversion, engine, log record, acks.
+# gRPC's transport, the ticks and the log writer's thread are not counted.)
 # The first counts BM_EngineSteadyState/fixed (10k queue keys, 100k open
 # contacts, 2 shards) over exactly N batches of 99 events (default 1500);
 # the second Scrape/Total/fixed (10k queue keys, snapshot and render into the
@@ -11,6 +16,32 @@
 # (BUILD=build); takes about a minute.
 set -euo pipefail
 build=${BUILD:-build}
+if [ "${1:-}" = --daemon ]; then
+  events=${2:-200000}
+  out=$(mktemp -d)
+  trap 'kill $daemon 2>/dev/null; rm -rf "$out"' EXIT
+  data=none
+  [ "${DURABLE:-0}" = 1 ] && data="$out/data"
+  valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
+    --toggle-collect='grpc::internal::CallbackWithSuccessTag::StaticRun*' \
+    "$build/daemon/slamond" --grpc-listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    --ports-file "$out/ports.json" --log-level warn --data-dir "$data" > "$out/valgrind.log" 2>&1 &
+  daemon=$!
+  for _ in $(seq 600); do [ -s "$out/ports.json" ] && break; sleep 0.1; done
+  grpc=$(sed -E 's/.*"grpc": "([^"]+)".*/\1/' "$out/ports.json")
+  "$build/bench/slamon-ingest-load" --daemon "$grpc" --events "$events" > "$out/load.log" 2>&1
+  kill -TERM $daemon
+  wait $daemon || true
+  instructions=$(sed -nE 's/^(totals|summary): ([0-9]+).*/\2/p' "$out/callgrind.out" | head -1)
+  if [ -z "$instructions" ] || ! grep -q "$events accepted" "$out/load.log"; then
+    echo "count_instructions: no figures (see $out)" >&2
+    trap - EXIT
+    exit 1
+  fi
+  awk -v i="$instructions" -v n="$events" -v d="$data" \
+    'BEGIN { printf "slamond ingest path (data dir %s): %.0f instructions per event (%d instructions, %d events)\n", d == "none" ? "none" : "fresh", i / n, i, n }'
+  exit 0
+fi
 if [ "${1:-}" = --scrape ]; then
   shift
   filter='Scrape/Total/fixed' counter='timed_series' unit='series' units='series' runs=${1:-3}
