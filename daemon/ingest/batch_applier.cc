@@ -44,6 +44,22 @@ struct BatchApplier::Converted {
   std::span<const engine::Event> converted_events() const { return {events.data(), n_converted}; }
 };
 
+BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry)
+    : engine_(engine),
+      clock_(std::move(clock)),
+      lag_bounds_{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400},
+      lag_(prometheus::BuildHistogram()
+               .Name("slamon_ingest_lag_seconds")
+               .Help("Daemon receive time minus event occurred_at, per event.")
+               .Register(registry)
+               .Add({}, lag_bounds_)),
+      refused_(prometheus::BuildCounter()
+                   .Name("slamon_ingest_batches_refused_total")
+                   .Help("Batches refused unapplied because storage could not make them durable, by gRPC code.")
+                   .Register(registry)) {}
+
+BatchApplier::~BatchApplier() = default;
+
 void BatchApplier::ReturnToSpares::operator()(Converted* c) const {
   std::unique_ptr<Converted> owned(c);
   // A rare huge batch is not worth keeping its memory for.
@@ -72,22 +88,6 @@ BatchApplier::ConvertedPtr BatchApplier::TakeSpare() {
   }
   return ConvertedPtr(c.release(), ReturnToSpares{this});
 }
-
-BatchApplier::~BatchApplier() = default;
-
-BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry)
-    : engine_(engine),
-      clock_(std::move(clock)),
-      lag_bounds_{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400},
-      lag_(prometheus::BuildHistogram()
-               .Name("slamon_ingest_lag_seconds")
-               .Help("Daemon receive time minus event occurred_at, per event.")
-               .Register(registry)
-               .Add({}, lag_bounds_)),
-      refused_(prometheus::BuildCounter()
-                   .Name("slamon_ingest_batches_refused_total")
-                   .Help("Batches refused unapplied because storage could not make them durable, by gRPC code.")
-                   .Register(registry)) {}
 
 BatchApplier::ConvertedPtr BatchApplier::Convert(v1::EventBatch& batch) {
   ConvertedPtr converted = TakeSpare();

@@ -52,8 +52,9 @@ class BatchApplier {
     void operator()(Converted* c) const;
   };
   using ConvertedPtr = std::unique_ptr<Converted, ReturnToSpares>;
-  // About one per stream applying at once; past these a batch is freed.
-  static constexpr size_t kMaxSpares = 64;
+  // About one per batch being applied at once (gRPC's callback threads);
+  // past these, or past this size, a batch is freed instead.
+  static constexpr size_t kMaxSpares = 16;
   static constexpr size_t kMaxSpareEvents = 10'000;
 
   ConvertedPtr TakeSpare();

@@ -3,7 +3,7 @@
 #include <deque>
 #include <mutex>
 
-#include <grpcpp/support/proto_buffer_writer.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 
 #include "common/check.h"
 #include "prometheus/family.h"
@@ -24,6 +24,12 @@ grpc::ByteBuffer AckBytes(const v1::BatchAck& ack) {
   SLAMON_CHECK(grpc::SerializationTraits<v1::BatchAck>::Serialize(ack, &bytes, &own_buffer).ok());
   return bytes;
 }
+
+// A PublishBatch call: its batch, and its ack until the ack is sent.
+struct UnaryCall {
+  v1::EventBatch batch;
+  v1::BatchAck ack;
+};
 
 }  // namespace
 
@@ -61,12 +67,6 @@ void IngestService::Process(const grpc::ByteBuffer& wire, v1::EventBatch& batch,
   }
   handler_(batch, bytes, ack, std::move(done));
 }
-
-// A PublishBatch call: its batch, and its ack until the ack is sent.
-struct UnaryCall {
-  v1::EventBatch batch;
-  v1::BatchAck ack;
-};
 
 grpc::ServerUnaryReactor* IngestService::PublishBatch(grpc::CallbackServerContext* context,
                                                       const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
