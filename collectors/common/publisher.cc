@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "common/fmt_absl.h"
+#include "common/utf8.h"
 #include "spdlog/spdlog.h"
 
 namespace slamon::collectors {
@@ -86,13 +87,59 @@ Publisher::~Publisher() {
   worker_.join();
 }
 
+std::optional<std::string> Publisher::NonUtf8Field(const google::protobuf::Message& item) {
+  const google::protobuf::Descriptor& descriptor = *item.GetDescriptor();
+  const google::protobuf::Reflection& reflection = *item.GetReflection();
+  std::string scratch;
+  for (int i = 0; i < descriptor.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& field = *descriptor.field(i);
+    if (field.type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      const int n = field.is_repeated() ? reflection.FieldSize(item, &field) : 1;
+      for (int k = 0; k < n; ++k) {
+        const std::string& value = field.is_repeated()
+                                       ? reflection.GetRepeatedStringReference(item, &field, k, &scratch)
+                                       : reflection.GetStringReference(item, &field, &scratch);
+        if (!IsValidUtf8(value)) return field.name();
+      }
+    } else if (field.type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      const int n = field.is_repeated() ? reflection.FieldSize(item, &field) : (reflection.HasField(item, &field) ? 1 : 0);
+      for (int k = 0; k < n; ++k) {
+        const google::protobuf::Message& inner =
+            field.is_repeated() ? reflection.GetRepeatedMessage(item, &field, k) : reflection.GetMessage(item, &field);
+        if (std::optional<std::string> bad = NonUtf8Field(inner)) return absl::StrCat(field.name(), ".", *bad);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool Publisher::RejectedHere(const google::protobuf::Message& item, uint64_t tag) {
+  const std::optional<std::string> field = NonUtf8Field(item);
+  if (!field) return false;
+  const PublishRejection rejection{tag, "invalid_field", absl::StrCat(*field, " is not valid UTF-8")};
+  {
+    std::lock_guard lock(mu_);
+    stats_.queued += 1;
+    stats_.acknowledged += 1;
+    stats_.rejected += 1;
+  }
+  if (on_rejection_) {
+    on_rejection_(rejection);
+  } else {
+    spdlog::warn("not sent: {}", rejection.message);
+  }
+  return true;
+}
+
 void Publisher::Publish(v1::ContactEvent event, uint64_t tag) {
+  if (RejectedHere(event, tag)) return;
   std::unique_lock lock(mu_);
   changed_.wait(lock, [this] { return HasRoomLocked(); });
   AddLocked(std::move(event), tag);
 }
 
 bool Publisher::TryPublish(v1::ContactEvent& event, uint64_t tag) {
+  if (RejectedHere(event, tag)) return true;
   std::lock_guard lock(mu_);
   if (!HasRoomLocked()) return false;
   AddLocked(std::move(event), tag);
@@ -100,6 +147,7 @@ bool Publisher::TryPublish(v1::ContactEvent& event, uint64_t tag) {
 }
 
 void Publisher::Publish(v1::ContactRecord record, uint64_t tag) {
+  if (RejectedHere(record, tag)) return;
   std::unique_lock lock(mu_);
   changed_.wait(lock, [this] { return HasRoomLocked(); });
   AddLocked(std::move(record), tag);

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -79,12 +80,19 @@ class Publisher {
   Publisher& operator=(const Publisher&) = delete;
 
   // Queue one item. `tag` comes back with a rejection. Blocks while too many
-  // batches are unacknowledged.
+  // batches are unacknowledged. An item with a string field that is not UTF-8
+  // is rejected here (reason invalid_field, counted as acknowledged and
+  // rejected) instead of sent: the daemon could not parse its batch, which
+  // would then be refused every time it was sent again.
   void Publish(v1::ContactEvent event, uint64_t tag = 0);
   void Publish(v1::ContactRecord record, uint64_t tag = 0);
   // Like Publish, but returns false instead of blocking when too many batches
   // are unacknowledged (the event is then left untouched).
   bool TryPublish(v1::ContactEvent& event, uint64_t tag = 0);
+
+  // The first string field of `item` (by name, nested ones as a.b) that is
+  // not UTF-8, if any.
+  static std::optional<std::string> NonUtf8Field(const google::protobuf::Message& item);
 
   // Sends what is queued and waits until all of it is acknowledged.
   // DEADLINE_EXCEEDED if that takes longer than `timeout`.
@@ -106,6 +114,8 @@ class Publisher {
     return queued_.empty() && unacked_.empty() && rejections_in_flight_ == 0 &&
            (spool_ == nullptr || next_load_ > spool_->last());
   }
+  // Rejects an item that is not fit to send; false if it is.
+  bool RejectedHere(const google::protobuf::Message& item, uint64_t tag);
   void AddLocked(v1::ContactEvent event, uint64_t tag);
   void AddLocked(v1::ContactRecord record, uint64_t tag);
   void StartItemLocked();  // before adding an item to the building batch

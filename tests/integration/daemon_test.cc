@@ -268,6 +268,24 @@ TEST(DaemonTest, ReplayPublishesRecordsAndListsRejectedLines) {
   EXPECT_THAT(r.output, HasSubstr("1 records sent, 1 acknowledged: 0 accepted, 1 duplicates, 0 rejected"));
 }
 
+TEST(DaemonTest, ReplayRejectsRowsThatAreNotUtf8AndSendsTheRest) {
+  Daemon daemon(kConfig);
+  testing::TempDir dir;
+  const std::string at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() - absl::Minutes(1), absl::UTCTimeZone());
+  // A Latin-1 queue name on line 3: protobuf would send it, and the daemon
+  // could not parse the batch, again and again.
+  const std::string csv = absl::StrCat("contact_id,channel,queue,arrived_at\n", "a,phone,sales,", at, "\n",
+                                       "b,phone,ventas-\xe9,", at, "\n", "c,phone,sales,", at, "\n");
+  const testing::RunResult r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon",
+                                             daemon.grpc_address(), dir.Write("latin1.csv", csv)});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("3 records sent, 3 acknowledged: 2 accepted, 0 duplicates, 1 rejected"));
+  EXPECT_THAT(r.output, HasSubstr("line 3: invalid_field: queue is not valid UTF-8"));
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_waiting{", kSales, "}")), 2);
+  EXPECT_EQ(Sample(m, "slamon_ingest_batches_unparsable_total"), 0);
+}
+
 TEST(DaemonTest, ReplayExitsNonZeroWhenTheDaemonIsDown) {
   testing::TempDir dir;
   const std::string path = dir.Write("r.csv", "contact_id,channel,queue,arrived_at\na,phone,q,2026-01-01T00:00:00Z\n");
