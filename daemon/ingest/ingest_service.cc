@@ -6,7 +6,9 @@
 #include <grpcpp/impl/codegen/proto_utils.h>
 
 #include "common/check.h"
+#include "common/fmt_absl.h"
 #include "prometheus/family.h"
+#include "spdlog/spdlog.h"
 
 namespace slamon::ingest {
 namespace {
@@ -51,8 +53,8 @@ IngestService::IngestService(BatchHandler handler, prometheus::Registry& registr
                          .Register(registry)
                          .Add({})) {}
 
-void IngestService::Process(const grpc::ByteBuffer& wire, v1::EventBatch& batch, v1::BatchAck* ack,
-                            AckReady done) {
+void IngestService::Process(const grpc::ByteBuffer& wire, absl::string_view peer, v1::EventBatch& batch,
+                            v1::BatchAck* ack, AckReady done) {
   batches_.Increment();
   // One contiguous piece (a copy only when gRPC holds it in several), which
   // the parser reads fastest and the log records as it is.
@@ -63,6 +65,8 @@ void IngestService::Process(const grpc::ByteBuffer& wire, v1::EventBatch& batch,
   const absl::string_view bytes(reinterpret_cast<const char*>(slice.begin()), slice.size());
   if (!batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     unparsable_.Increment();
+    // Protobuf has logged which field, if a string was not UTF-8.
+    spdlog::warn("refused a batch of {} bytes from {}: it does not parse as slamon.v1.EventBatch", bytes.size(), peer);
     return done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the batch does not parse as slamon.v1.EventBatch"));
   }
   handler_(batch, bytes, ack, std::move(done));
@@ -72,7 +76,7 @@ grpc::ServerUnaryReactor* IngestService::PublishBatch(grpc::CallbackServerContex
                                                       const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto call = std::make_shared<UnaryCall>();
-  Process(*request, call->batch, &call->ack, [reactor, response, call](const grpc::Status& status) {
+  Process(*request, context->peer(), call->batch, &call->ack, [reactor, response, call](const grpc::Status& status) {
     if (status.ok()) *response = AckBytes(call->ack);
     reactor->Finish(status);
   });
@@ -84,7 +88,7 @@ grpc::ServerUnaryReactor* IngestService::PublishBatch(grpc::CallbackServerContex
 // kMaxQueuedAcks. Acks go out in batch order.
 class IngestService::StreamReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  explicit StreamReactor(IngestService* service) : service_(service) {
+  StreamReactor(IngestService* service, std::string peer) : service_(service), peer_(std::move(peer)) {
     StartRead(&wire_);
     reading_ = true;
   }
@@ -104,7 +108,7 @@ class IngestService::StreamReactor final : public grpc::ServerBidiReactor<grpc::
       processing_ = true;  // batch_ is in use: no new read into it meanwhile
     }
     // Outside the lock: `done` may run right here.
-    service_->Process(wire_, batch_, &entry->ack,
+    service_->Process(wire_, peer_, batch_, &entry->ack,
                       [this, entry](const grpc::Status& status) { Decided(entry, status); });
     std::lock_guard lock(mu_);
     wire_.Clear();
@@ -172,6 +176,7 @@ class IngestService::StreamReactor final : public grpc::ServerBidiReactor<grpc::
   }
 
   IngestService* service_;
+  const std::string peer_;  // the client's address, for the log
   std::mutex mu_;
   grpc::ByteBuffer wire_;  // the batch being read, as received
   v1::EventBatch batch_;   // parsed from it; reused from batch to batch
@@ -187,9 +192,9 @@ class IngestService::StreamReactor final : public grpc::ServerBidiReactor<grpc::
 };
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* IngestService::Publish(
-    grpc::CallbackServerContext* /*context*/) {
+    grpc::CallbackServerContext* context) {
   stream_opened_.Increment();
-  return new StreamReactor(this);  // deleted in OnDone, as gRPC requires
+  return new StreamReactor(this, context->peer());  // deleted in OnDone, as gRPC requires
 }
 
 }  // namespace slamon::ingest

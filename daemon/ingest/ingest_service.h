@@ -41,8 +41,10 @@ class IngestService final
  private:
   class StreamReactor;
   // Parses `wire` into `batch` and hands both to the handler; a batch that
-  // does not parse is counted and answered with INVALID_ARGUMENT.
-  void Process(const grpc::ByteBuffer& wire, v1::EventBatch& batch, v1::BatchAck* ack, AckReady done);
+  // does not parse is logged with the client's address, counted and
+  // answered with INVALID_ARGUMENT.
+  void Process(const grpc::ByteBuffer& wire, absl::string_view peer, v1::EventBatch& batch, v1::BatchAck* ack,
+               AckReady done);
 
   BatchHandler handler_;
   prometheus::Counter& batches_;

@@ -391,6 +391,7 @@ TEST(DaemonTest, UnparsableBatchIsRefusedAndCounted) {
   const testing::Samples m = ParseMetrics(daemon.Scrape());
   EXPECT_EQ(Sample(m, "slamon_ingest_batches_unparsable_total"), 1);
   EXPECT_EQ(Sample(m, "slamon_ingest_batches_total"), 2);
+  EXPECT_THAT(daemon.Log(), HasSubstr("refused a batch of 4 bytes from ipv4:127.0.0.1:"));
 }
 
 TEST(DaemonTest, ListsItsServicesThroughReflection) {
