@@ -19,7 +19,8 @@ build=${BUILD:-build}
 if [ "${1:-}" = --daemon ]; then
   events=${2:-200000}
   out=$(mktemp -d)
-  trap 'kill $daemon 2>/dev/null; rm -rf "$out"' EXIT
+  daemon=
+  trap 'if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null; fi; rm -rf "$out"' EXIT
   data=none
   [ "${DURABLE:-0}" = 1 ] && data="$out/data"
   valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.out" \
@@ -30,8 +31,9 @@ if [ "${1:-}" = --daemon ]; then
   for _ in $(seq 600); do [ -s "$out/ports.json" ] && break; sleep 0.1; done
   grpc=$(sed -E 's/.*"grpc": "([^"]+)".*/\1/' "$out/ports.json")
   "$build/bench/slamon-ingest-load" --daemon "$grpc" --events "$events" > "$out/load.log" 2>&1
-  kill -TERM $daemon
-  wait $daemon || true
+  kill -TERM "$daemon"
+  wait "$daemon" || true
+  daemon=
   instructions=$(sed -nE 's/^(totals|summary): ([0-9]+).*/\2/p' "$out/callgrind.out" | head -1)
   if [ -z "$instructions" ] || ! grep -q "$events accepted" "$out/load.log"; then
     echo "count_instructions: no figures (see $out)" >&2
