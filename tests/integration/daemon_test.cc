@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/phone_policy.h"
 
 namespace slamon {
 namespace {
@@ -25,16 +26,6 @@ using testing::Daemon;
 using testing::ParseMetrics;
 using testing::Sample;
 
-constexpr char kConfig[] = R"(
-policies:
-  - name: phone
-    match: { channel: phone }
-    objectives:
-      answer: { threshold: 20s, short_abandon: 5s, goal: 0.8, formula: short_abandons_excluded }
-)";
-
-constexpr char kSales[] = R"(queue="sales",channel="phone")";
-constexpr char kSalesPolicy[] = R"(queue="sales",channel="phone",policy="phone")";
 
 v1::ContactEvent Event(v1::EventKind kind, const std::string& contact, absl::Time at,
                        const std::string& id_suffix = "") {
@@ -94,7 +85,7 @@ std::vector<v1::BatchAck> Stream(v1::Ingest::Stub& stub, const std::vector<v1::E
 }
 
 TEST(DaemonTest, SemanticsVectorOverGrpcScrapedExactly) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   ASSERT_FALSE(daemon.grpc_address().empty()) << daemon.Log();
   auto stub = daemon.Stub();
   std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
@@ -142,7 +133,7 @@ TEST(DaemonTest, SemanticsVectorOverGrpcScrapedExactly) {
 }
 
 TEST(DaemonTest, RejectionsAreListedByIndexAndCounted) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   auto stub = daemon.Stub();
   const absl::Time now = absl::Now();
   v1::EventBatch batch;
@@ -183,7 +174,7 @@ TEST(DaemonTest, RejectionsAreListedByIndexAndCounted) {
 }
 
 TEST(DaemonTest, ResentBatchCountsOnce) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   auto stub = daemon.Stub();
   std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
   const std::vector<v1::BatchAck> first = Stream(*stub, {batches[0]});
@@ -197,7 +188,7 @@ TEST(DaemonTest, ResentBatchCountsOnce) {
 }
 
 TEST(DaemonTest, IngestLagIsObservedPerEvent) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   auto stub = daemon.Stub();
   const absl::Time now = absl::Now();
   v1::EventBatch batch;
@@ -225,79 +216,10 @@ TEST(DaemonTest, IngestLagIsObservedPerEvent) {
   EXPECT_LE(sum, 280935 + 10 * 15);
 }
 
-TEST(DaemonTest, ReplayPublishesRecordsAndListsRejectedLines) {
-  Daemon daemon(kConfig);
-  testing::TempDir dir;
-  const absl::Time base = absl::Now() - absl::Minutes(5);
-  auto ts = [&](int s) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", base + absl::Seconds(s), absl::UTCTimeZone()); };
-  const std::string csv = absl::StrCat(
-      "contact_id,channel,queue,arrived_at,answered_at,abandoned_at,wrapup_ended_at,resolved_at,first_contact_resolution,csat\n",
-      "a,phone,sales,", ts(0), ",", ts(20), ",,", ts(200), ",", ts(200), ",true,5\n",   // within (exactly T), AHT 180
-      "b,phone,sales,", ts(1), ",", ts(31), ",,", ts(151), ",,,\n",                    // late, AHT 120
-      "c,phone,sales,", ts(2), ",,", ts(6), ",,,,\n",                                  // short abandon
-      "d,phone,sales,", ts(3), ",", ts(1), ",,,,,\n");                                 // answered before arrival
-  const std::string path = dir.Write("records.csv", csv);
-  testing::RunResult r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon",
-                                       daemon.grpc_address(), path});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("4 records sent, 4 acknowledged: 3 accepted, 0 duplicates, 1 rejected"));
-  EXPECT_THAT(r.output, HasSubstr("line 5: before_arrival:"));
-  const testing::Samples m = ParseMetrics(daemon.Scrape());
-  auto outcome = [&](const char* o) {
-    return Sample(m, absl::StrCat("slamon_objective_outcomes_total{", kSalesPolicy, R"(,objective="answer",outcome=")", o, "\"}"));
-  };
-  EXPECT_EQ(outcome("answered_within"), 1);
-  EXPECT_EQ(outcome("answered_late"), 1);
-  EXPECT_EQ(outcome("abandoned_short"), 1);
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_handle_seconds_sum{", kSales, "}")), 300);
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_handle_seconds_count{", kSales, "}")), 2);
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_resolved_first_contact_total{", kSales, "}")), 1);
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_csat_top_two_total{", kSales, "}")), 1);
-  // 1 answered within / (2 answered + 1 abandoned - 1 short).
-  EXPECT_NEAR(*Sample(m, absl::StrCat("slamon_service_level_ratio{", kSalesPolicy,
-                                      R"(,window="15m",formula="short_abandons_excluded"})")), 0.5, 1e-12);
-
-  // The same file again, as JSON Lines: everything is already known.
-  std::string jsonl;
-  for (const char* row : {R"({"contact_id":"a","channel":"phone","queue":"sales","arrived_at":")"}) {
-    jsonl = absl::StrCat(row, ts(0), R"(","answered_at":")", ts(20), R"(","csat":5})", "\n");
-  }
-  r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon", daemon.grpc_address(),
-                    dir.Write("again.jsonl", jsonl)});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("1 records sent, 1 acknowledged: 0 accepted, 1 duplicates, 0 rejected"));
-}
-
-TEST(DaemonTest, ReplayRejectsRowsThatAreNotUtf8AndSendsTheRest) {
-  Daemon daemon(kConfig);
-  testing::TempDir dir;
-  const std::string at = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now() - absl::Minutes(1), absl::UTCTimeZone());
-  // A Latin-1 queue name on line 3: protobuf would send it, and the daemon
-  // could not parse the batch, again and again.
-  const std::string csv = absl::StrCat("contact_id,channel,queue,arrived_at\n", "a,phone,sales,", at, "\n",
-                                       "b,phone,ventas-\xe9,", at, "\n", "c,phone,sales,", at, "\n");
-  const testing::RunResult r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon",
-                                             daemon.grpc_address(), dir.Write("latin1.csv", csv)});
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("3 records sent, 3 acknowledged: 2 accepted, 0 duplicates, 1 rejected"));
-  EXPECT_THAT(r.output, HasSubstr("line 3: invalid_field: queue is not valid UTF-8"));
-  const testing::Samples m = ParseMetrics(daemon.Scrape());
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_waiting{", kSales, "}")), 2);
-  EXPECT_EQ(Sample(m, "slamon_ingest_batches_unparsable_total"), 0);
-}
-
-TEST(DaemonTest, ReplayExitsNonZeroWhenTheDaemonIsDown) {
-  testing::TempDir dir;
-  const std::string path = dir.Write("r.csv", "contact_id,channel,queue,arrived_at\na,phone,q,2026-01-01T00:00:00Z\n");
-  const testing::RunResult r = testing::Run({testing::BinaryPath("collectors/replay/slamon-replay"), "--daemon",
-                                             "127.0.0.1:1", "--timeout", "2s", path});
-  EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("1 items not acknowledged"));
-}
 
 TEST(DaemonTest, SighupReloadsPoliciesForNewContacts) {
-  Daemon daemon(kConfig);
-  std::string next = kConfig;
+  Daemon daemon(kPhoneConfig);
+  std::string next = kPhoneConfig;
   next.replace(next.find("threshold: 20s"), 14, "threshold: 30s");
   std::ofstream(daemon.config_path()) << next;
   daemon.process().Signal(SIGHUP);
@@ -321,7 +243,7 @@ TEST(DaemonTest, SighupReloadsPoliciesForNewContacts) {
 }
 
 TEST(DaemonTest, MetricsPassPromtoolLint) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   auto stub = daemon.Stub();
   Stream(*stub, SemanticsVectorBatches());
   // A queue name with what the text format must escape, and UTF-8.
@@ -341,7 +263,7 @@ TEST(DaemonTest, MetricsPassPromtoolLint) {
 }
 
 TEST(DaemonTest, SigtermStopsCleanly) {
-  auto daemon = std::make_unique<Daemon>(kConfig);
+  auto daemon = std::make_unique<Daemon>(kPhoneConfig);
   daemon->process().Signal(SIGTERM);
   EXPECT_EQ(daemon->process().Wait(10), 0);
   EXPECT_THAT(daemon->Log(), HasSubstr("slamond stopped"));
@@ -358,7 +280,7 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
 }
 
 TEST(DaemonTest, AnswersHealthChecks) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   grpc::Slice empty;
@@ -371,7 +293,7 @@ TEST(DaemonTest, AnswersHealthChecks) {
 }
 
 TEST(DaemonTest, UnparsableBatchIsRefusedAndCounted) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   // Field 1, length-delimited, 5 bytes long, of which 2 came.
@@ -395,7 +317,7 @@ TEST(DaemonTest, UnparsableBatchIsRefusedAndCounted) {
 }
 
 TEST(DaemonTest, ListsItsServicesThroughReflection) {
-  Daemon daemon(kConfig);
+  Daemon daemon(kPhoneConfig);
   grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
   class OneExchange : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
    public:
@@ -434,7 +356,7 @@ TEST(BinariesTest, EveryBinaryAnswersHelp) {
 }
 
 TEST(BinariesTest, BusyPortsAreNamedAndExitNonZero) {
-  Daemon first(kConfig);
+  Daemon first(kPhoneConfig);
   testing::TempDir state;
   for (const auto& [flag, address] : {std::pair{"--grpc-listen", first.grpc_address()},
                                       std::pair{"--metrics-listen", first.metrics_address()}}) {
@@ -448,7 +370,7 @@ TEST(BinariesTest, BusyPortsAreNamedAndExitNonZero) {
 
 TEST(BinariesTest, SecondDaemonOnTheSameDataDirIsRefused) {
   testing::TempDir state;
-  Daemon first(kConfig, state.path());
+  Daemon first(kPhoneConfig, state.path());
   const testing::RunResult r = testing::Run({testing::BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
                                              "--metrics-listen", "127.0.0.1:0", "--data-dir", state.path()});
   EXPECT_EQ(r.exit_code, 1);
@@ -462,10 +384,10 @@ TEST(DaemonTest, CountersAndOpenContactsSurviveARestart) {
   const v1::ContactEvent waiting = Event(v1::ARRIVED, "still-waiting", absl::Now() - absl::Minutes(1));
   *batches.back().add_events() = waiting;
   {
-    Daemon daemon(kConfig, state.path());
+    Daemon daemon(kPhoneConfig, state.path());
     Stream(*daemon.Stub(), batches);
   }  // SIGTERM: a clean stop with a final snapshot
-  Daemon again(kConfig, state.path());
+  Daemon again(kPhoneConfig, state.path());
   const testing::Samples m = ParseMetrics(again.Scrape());
   EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_total{", kSales, R"(,event="arrived"})")), 101);
   EXPECT_EQ(Sample(m, absl::StrCat(R"(slamon_objective_outcomes_total{)", kSalesPolicy,
@@ -529,7 +451,7 @@ TEST(DaemonTest, DamagedLogTailAndSnapshotAreReportedAndTheStateIsTheLastGoodOne
   testing::TempDir state;
   const std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
   {
-    Daemon daemon(kConfig, state.path());
+    Daemon daemon(kPhoneConfig, state.path());
     Stream(*daemon.Stub(), {batches[0], batches[1]});
     daemon.process().Signal(SIGKILL);  // no final snapshot: the log alone holds the state
     daemon.process().Wait(10);
@@ -541,7 +463,7 @@ TEST(DaemonTest, DamagedLogTailAndSnapshotAreReportedAndTheStateIsTheLastGoodOne
   ASSERT_EQ(logs.size(), 1u);
   std::ofstream(logs[0], std::ios::app) << "torn!!";  // a record cut short by the crash
   {
-    Daemon daemon(kConfig, state.path());
+    Daemon daemon(kPhoneConfig, state.path());
     const testing::Samples m = ParseMetrics(daemon.Scrape());
     ExpectFirstFiftyContacts(m);
     EXPECT_EQ(Sample(m, "slamon_storage_recovery_dropped_bytes"), 6);
@@ -558,7 +480,7 @@ TEST(DaemonTest, DamagedLogTailAndSnapshotAreReportedAndTheStateIsTheLastGoodOne
     f.seekp(100);
     f.put('\x5a');
   }
-  Daemon daemon(kConfig, state.path());
+  Daemon daemon(kPhoneConfig, state.path());
   const testing::Samples m = ParseMetrics(daemon.Scrape());
   ExpectFirstFiftyContacts(m);  // rebuilt from the log, which the snapshot did not replace
   EXPECT_EQ(Sample(m, "slamon_storage_recovery_skipped_snapshots"), 1);
@@ -582,7 +504,7 @@ std::vector<v1::EventBatch> ArrivalBatches(int count, const std::string& prefix)
 TEST(DaemonTest, FullDiskStopsAcknowledgingAndRecoversWhenSpaceReturns) {
   // A 200 kB file size limit stands in for a full disk: the log's first
   // segment fills after about 30 batches.
-  Daemon daemon(kConfig, "", "127.0.0.1:0", {"prlimit", "--fsize=200000:unlimited"});
+  Daemon daemon(kPhoneConfig, "", "127.0.0.1:0", {"prlimit", "--fsize=200000:unlimited"});
   auto stub = daemon.Stub();
   grpc::ClientContext context;
   auto stream = stub->Publish(&context);
