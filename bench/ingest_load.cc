@@ -189,13 +189,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // The raw sink: the daemon's own RPC plumbing, with a handler that acks.
+  // The raw sink: the daemon's own RPC plumbing, with a handler that parses
+  // (with protobuf, into a message reused per thread, as the daemon reused
+  // one per stream before it decoded batches itself) and acks.
   prometheus::Registry registry;
   slamon::ingest::IngestService sink(
-      [](EventBatch& batch, absl::string_view /*wire*/, BatchAck* ack, slamon::ingest::AckReady done) {
+      [](absl::string_view wire, BatchAck* ack, slamon::ingest::AckReady& done) {
+        thread_local EventBatch batch;
+        if (!batch.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) return false;
         ack->set_sequence(batch.sequence());
         ack->set_accepted(static_cast<uint32_t>(batch.events_size()));
         done(grpc::Status::OK);
+        return true;
       },
       registry);
   int sink_port = 0;

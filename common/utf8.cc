@@ -1,12 +1,42 @@
 #include "common/utf8.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace slamon {
+
+namespace {
+
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+template <typename Word>
+Word Load(const uint8_t* p) {
+  Word w;
+  std::memcpy(&w, p, sizeof w);  // a fixed size: one load, no call
+  return w;
+}
+
+// Whether every byte is below 0x80, a word at a time; a short string by
+// two loads that overlap, not byte by byte (ids and names are mostly short
+// and ASCII).
+bool IsAscii(const uint8_t* p, size_t n) {
+  if (n >= 8) {
+    uint64_t any = Load<uint64_t>(p + n - 8);
+    for (size_t i = 0; i + 8 <= n; i += 8) any |= Load<uint64_t>(p + i);
+    return (any & kHighBits) == 0;
+  }
+  if (n >= 4) return ((Load<uint32_t>(p) | Load<uint32_t>(p + n - 4)) & 0x80808080u) == 0;
+  uint8_t any = 0;
+  for (size_t i = 0; i < n; ++i) any |= p[i];
+  return any < 0x80;
+}
+
+}  // namespace
 
 bool IsValidUtf8(absl::string_view s) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const size_t n = s.size();
+  if (IsAscii(p, n)) return true;
   size_t i = 0;
   while (i < n) {
     const uint8_t lead = p[i];

@@ -181,8 +181,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   s->applier = std::make_unique<ingest::BatchApplier>(s->engine.get(), clock, *s->registry);
   SLAMON_RETURN_IF_ERROR(s->OpenStorage());
   s->ingest = std::make_unique<ingest::IngestService>(
-      [applier = s->applier.get()](v1::EventBatch& batch, absl::string_view wire, v1::BatchAck* ack,
-                                   ingest::AckReady done) { applier->Apply(batch, wire, ack, std::move(done)); },
+      [applier = s->applier.get()](absl::string_view wire, v1::BatchAck* ack, ingest::AckReady& done) {
+        return applier->Apply(wire, ack, done);
+      },
       *s->registry);
   s->query = std::make_unique<query::QueryService>(s->engine.get(), clock, *s->registry);
   grpc::EnableDefaultHealthCheckService(true);

@@ -56,17 +56,32 @@ void Absorb(absl::string_view s, uint64_t& h1, uint64_t& h2) {
   lanes(Tail(s, s.size() - i) ^ (static_cast<uint64_t>(s.size()) << 56));
 }
 
+// The lanes after the first string, and the fingerprint they end in.
+struct Lanes {
+  uint64_t h1 = 0x243f6a8885a308d3ULL;
+  uint64_t h2 = 0x13198a2e03707344ULL;
+};
+Fingerprint Finish(Lanes lanes, absl::string_view b) {
+  Absorb(b, lanes.h1, lanes.h2);
+  return {Mix(lanes.h1 ^ Mix(lanes.h2)), Mix(lanes.h2 + lanes.h1)};
+}
+
 }  // namespace
 
 Fingerprint FingerprintOf(absl::string_view a, absl::string_view b) {
-  uint64_t h1 = 0x243f6a8885a308d3ULL, h2 = 0x13198a2e03707344ULL;
-  Absorb(a, h1, h2);
-  Absorb(b, h1, h2);
-  return {Mix(h1 ^ Mix(h2)), Mix(h2 + h1)};
+  Lanes lanes;
+  Absorb(a, lanes.h1, lanes.h2);
+  return Finish(lanes, b);
 }
 
-bool DedupIndex::Insert(absl::string_view source, absl::string_view event_id, absl::Time now) {
-  const Fingerprint f = FingerprintOf(source, event_id);
+std::pair<Fingerprint, Fingerprint> FingerprintsOf(absl::string_view a, absl::string_view b,
+                                                   absl::string_view c) {
+  Lanes lanes;
+  Absorb(a, lanes.h1, lanes.h2);
+  return {Finish(lanes, b), Finish(lanes, c)};
+}
+
+bool DedupIndex::Insert(const Fingerprint& f, absl::Time now) {
   if (!set_.insert(f).second) return false;
   order_.emplace_back(now, f);
   if (set_.size() > max_entries_) EvictOldest();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
@@ -28,6 +29,10 @@ struct Fingerprint {
 
 // A deterministic 128-bit hash of two strings (not cryptographic).
 Fingerprint FingerprintOf(absl::string_view a, absl::string_view b);
+// FingerprintOf(a, b) and FingerprintOf(a, c), hashing `a` once: an event's
+// id and its contact share the source.
+std::pair<Fingerprint, Fingerprint> FingerprintsOf(absl::string_view a, absl::string_view b,
+                                                   absl::string_view c);
 
 class DedupIndex {
  public:
@@ -37,7 +42,15 @@ class DedupIndex {
       : window_(window), max_entries_(max_entries) {}
 
   // True if the pair was new (and is now remembered).
-  bool Insert(absl::string_view source, absl::string_view event_id, absl::Time now);
+  bool Insert(absl::string_view source, absl::string_view event_id, absl::Time now) {
+    return Insert(FingerprintOf(source, event_id), now);
+  }
+  // The same for the pair's FingerprintOf(source, event_id).
+  bool Insert(const Fingerprint& pair, absl::Time now);
+  // Asks the processor for the memory that Insert(pair) will read. The set
+  // is far larger than any cache; a batch prefetches a few events ahead so
+  // that their misses overlap instead of each stalling in turn.
+  void Prefetch(const Fingerprint& pair) const { set_.prefetch(pair); }
   void Expire(absl::Time now);
   size_t size() const { return set_.size(); }
 

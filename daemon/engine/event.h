@@ -66,6 +66,7 @@ struct Event {
   double csat_score = 0;
   double csat_scale = 5;
   int32_t escalation_level = 0;
+  bool operator==(const Event&) const = default;
 };
 
 // A contact with all its timestamps at once (sla-semantics §9). Unset

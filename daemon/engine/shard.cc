@@ -46,6 +46,16 @@ size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id
   return static_cast<size_t>(FingerprintOf(source, contact_id).lo);
 }
 
+Shard::EventKeys Shard::KeysOf(const Event& event) {
+  const auto [event_id, contact] = FingerprintsOf(event.source, event.event_id, event.contact_id);
+  return {static_cast<size_t>(contact.lo), event_id};
+}
+
+void Shard::PrefetchFor(const Event& event, const EventKeys& keys) const {
+  dedup_.Prefetch(keys.event_id);
+  contacts_.prefetch(ContactKeyView{event.source, event.contact_id, keys.contact_hash});
+}
+
 Shard::Shard(const EngineOptions& options, int shard_count)
     : options_(options),
       allowance_nanos_(absl::ToInt64Nanoseconds(options.reorder_allowance)),
@@ -68,8 +78,9 @@ void Shard::AdvanceClock(absl::Time now) {
   for (auto& [zone, clock] : period_clocks_) clock.Advance(now_);
 }
 
-ItemResult Shard::Apply(const Event& event, size_t contact_hash, const PolicySet& policies,
+ItemResult Shard::Apply(const Event& event, const EventKeys& keys, const PolicySet& policies,
                         absl::Time now) {
+  const size_t contact_hash = keys.contact_hash;
   AdvanceClock(now);
   health_.events_received += 1;
   if (event.source.empty() || event.event_id.empty() || event.contact_id.empty()) {
@@ -84,7 +95,7 @@ ItemResult Shard::Apply(const Event& event, size_t contact_hash, const PolicySet
                                " is more than ", absl::FormatDuration(options_.future_tolerance),
                                " ahead of the daemon clock"));
   }
-  if (!dedup_.Insert(event.source, event.event_id, now)) {
+  if (!dedup_.Insert(keys.event_id, now)) {
     health_.duplicates += 1;
     return ItemResult::Duplicate();
   }

@@ -39,8 +39,20 @@ class Shard {
   // the Engine, which also picks the shard from it. The same in every
   // process, so that saved state finds each contact in its shard.
   static size_t ContactHash(absl::string_view source, absl::string_view contact_id);
+  // What Apply looks an event up by, hashed before the shard's lock is
+  // taken: its contact's hash (ContactHash) and the fingerprint of its
+  // (source, event_id) for the duplicate check.
+  struct EventKeys {
+    size_t contact_hash = 0;
+    Fingerprint event_id;
+  };
+  static EventKeys KeysOf(const Event& event);
+  // Asks the processor for the memory Apply(event, keys) looks up first (the
+  // duplicate check's slot, the contact's slot): a batch prefetches a few
+  // events ahead so that their cache misses overlap.
+  void PrefetchFor(const Event& event, const EventKeys& keys) const;
 
-  ItemResult Apply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
+  ItemResult Apply(const Event& event, const EventKeys& keys, const PolicySet& policies, absl::Time now);
   ItemResult ApplyRecord(const ContactRecord& record, size_t contact_hash, const PolicySet& policies,
                          absl::Time now);
   void Tick(absl::Time now, std::vector<ItemAlert>* alerts);

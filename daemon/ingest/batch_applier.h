@@ -1,4 +1,4 @@
-// The daemon's BatchHandler: converts a wire batch to engine values (outside
+// The daemon's BatchHandler: reads a wire batch into engine values (outside
 // any engine lock), applies it, and reports what became of each item. With a
 // journal, the batch is logged and applied in the journal's order, and its
 // ack waits until the log holds it on disk.
@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "daemon/engine/engine.h"
+#include "daemon/ingest/decoded_batch.h"
 #include "daemon/ingest/ingest_service.h"
 #include "daemon/storage/journal.h"
 #include "prometheus/counter.h"
@@ -36,34 +37,35 @@ class BatchApplier {
   // daemon runs without a data dir) they are applied in memory only.
   void AttachJournal(storage::Journal* journal) { journal_ = journal; }
 
-  // Thread-safe. Consumes the batch (moves its records' strings out). A
-  // batch that cannot be made durable is refused before it is applied.
-  // `wire` is the batch's encoding as received: what the journal records.
-  void Apply(v1::EventBatch& batch, absl::string_view wire, v1::BatchAck* ack, AckReady done);
+  // Thread-safe. Reads `wire` (a slamon.v1.EventBatch as received), applies
+  // it, fills `ack` and takes `done`, which it calls once the ack may be
+  // sent; a batch that cannot be made durable is refused before it is
+  // applied. False, with `done` left to the caller, if the bytes do not
+  // parse as an EventBatch. The journal records `wire`.
+  bool Apply(absl::string_view wire, v1::BatchAck* ack, AckReady& done);
   // Applies a batch read back from the journal at the time it was first
   // applied. Its ack is not needed: it was sent (or the collector resends).
   absl::Status Replay(absl::Time at, absl::string_view serialized_batch);
 
  private:
-  struct Converted;
   // Gives an applied batch back to spares_ when dropped.
   struct ReturnToSpares {
     BatchApplier* applier;
-    void operator()(Converted* c) const;
+    void operator()(DecodedBatch* batch) const;
   };
-  using ConvertedPtr = std::unique_ptr<Converted, ReturnToSpares>;
+  using BatchPtr = std::unique_ptr<DecodedBatch, ReturnToSpares>;
   // About one per batch being applied at once (gRPC's callback threads);
   // past these, or past this size, a batch is freed instead.
   static constexpr size_t kMaxSpares = 16;
   static constexpr size_t kMaxSpareEvents = 10'000;
 
-  ConvertedPtr TakeSpare();
-  ConvertedPtr Convert(v1::EventBatch& batch);
+  // A kept batch to read the next one into, or a new one.
+  BatchPtr TakeSpare();
   // Applies what converted, counts what did not, and fills the ack.
-  void ApplyConverted(Converted& c, absl::Time now, bool observe_lag, const v1::EventBatch& batch, v1::BatchAck* ack);
+  void ApplyDecoded(const DecodedBatch& batch, absl::Time now, bool observe_lag, v1::BatchAck* ack);
   // Sorts the batch's lags into buckets here and takes the histogram's lock
   // once per batch, not once per event.
-  void ObserveLag(const Converted& c, absl::Time now);
+  void ObserveLag(const DecodedBatch& batch, absl::Time now);
 
   engine::Engine* engine_;
   storage::Journal* journal_ = nullptr;
@@ -72,7 +74,7 @@ class BatchApplier {
   prometheus::Histogram& lag_;
   prometheus::Family<prometheus::Counter>& refused_;
   std::mutex spares_mu_;
-  std::vector<std::unique_ptr<Converted>> spares_;
+  std::vector<std::unique_ptr<DecodedBatch>> spares_;
 };
 
 // The gRPC status for a storage error (the codes are the same numbers).

@@ -13,15 +13,16 @@ using engine::RejectReason;
 constexpr int64_t kMinSeconds = -62135596800;
 constexpr int64_t kMaxSeconds = 253402300799;
 
-std::optional<absl::Time> ToTime(const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() < kMinSeconds || ts.seconds() > kMaxSeconds || ts.nanos() < 0 ||
-      ts.nanos() > 999'999'999) {
+std::optional<absl::Time> ToTime(int64_t seconds, int32_t nanos) {
+  if (seconds < kMinSeconds || seconds > kMaxSeconds || nanos < 0 || nanos > 999'999'999) {
     return std::nullopt;
   }
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+  return absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
 }
+std::optional<absl::Time> ToTime(const google::protobuf::Timestamp& ts) { return ToTime(ts.seconds(), ts.nanos()); }
 
-std::optional<FlowOutReason> ToReason(v1::FlowOutReason r) {
+// proto3 enums are open: any int32 may arrive.
+std::optional<FlowOutReason> ToReason(int32_t r) {
   switch (r) {
     case v1::FLOW_OUT_REASON_UNSPECIFIED: return FlowOutReason::kUnspecified;
     case v1::TIMEOUT: return FlowOutReason::kTimeout;
@@ -53,33 +54,46 @@ std::optional<ConversionError> OptionalTime(bool has, const google::protobuf::Ti
 
 }  // namespace
 
-std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out) {
-  if (in.kind() < v1::ARRIVED || in.kind() > v1::SURVEYED) {
-    return ConversionError{RejectReason::kInvalidField,
-                           absl::StrCat("unknown event kind ", static_cast<int>(in.kind()))};
+std::optional<ConversionError> SetScalars(const EventScalars& in, engine::Event* out) {
+  if (in.kind < v1::ARRIVED || in.kind > v1::SURVEYED) {
+    return ConversionError{RejectReason::kInvalidField, absl::StrCat("unknown event kind ", in.kind)};
   }
-  if (!in.has_occurred_at()) return Missing("occurred_at");
-  std::optional<absl::Time> at = ToTime(in.occurred_at());
+  if (!in.has_occurred_at) return Missing("occurred_at");
+  std::optional<absl::Time> at = ToTime(in.occurred_seconds, in.occurred_nanos);
   if (!at) return ConversionError{RejectReason::kInvalidField, "occurred_at is out of range"};
-  std::optional<FlowOutReason> reason = ToReason(in.flow_out_reason());
+  std::optional<FlowOutReason> reason = ToReason(in.flow_out_reason);
   if (!reason) return ConversionError{RejectReason::kInvalidField, "unknown flow_out_reason"};
-  out->kind = static_cast<EventKind>(in.kind() - 1);
+  out->kind = static_cast<EventKind>(in.kind - 1);
+  out->occurred_at = *at;
+  out->priority = in.priority;
+  out->flow_out_reason = *reason;
+  out->first_contact_resolution = in.first_contact_resolution;
+  out->csat_score = in.csat_score;
+  out->csat_scale = in.csat_scale == 0 ? 5 : in.csat_scale;
+  out->escalation_level = in.escalation_level;
+  return std::nullopt;
+}
+
+std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out) {
   out->source.assign(in.source());
   out->event_id.assign(in.event_id());
   out->contact_id.assign(in.contact_id());
-  out->occurred_at = *at;
   out->queue.assign(in.queue());
   out->channel.assign(in.channel());
-  out->priority = in.priority();
   out->category.assign(in.category());
   out->customer_id.assign(in.customer_id());
   out->agent.assign(in.agent());
-  out->flow_out_reason = *reason;
-  out->first_contact_resolution = in.first_contact_resolution();
-  out->csat_score = in.csat_score();
-  out->csat_scale = in.csat_scale() == 0 ? 5 : in.csat_scale();
-  out->escalation_level = in.escalation_level();
-  return std::nullopt;
+  return SetScalars({.kind = in.kind(),
+                     .has_occurred_at = in.has_occurred_at(),
+                     .occurred_seconds = in.occurred_at().seconds(),
+                     .occurred_nanos = in.occurred_at().nanos(),
+                     .priority = in.priority(),
+                     .flow_out_reason = in.flow_out_reason(),
+                     .first_contact_resolution = in.first_contact_resolution(),
+                     .csat_score = in.csat_score(),
+                     .csat_scale = in.csat_scale(),
+                     .escalation_level = in.escalation_level()},
+                    out);
 }
 
 std::optional<ConversionError> ToEngine(v1::ContactRecord& in, engine::ContactRecord* out) {

@@ -3,7 +3,9 @@
 #ifndef SLAMON_DAEMON_INGEST_CONVERT_H_
 #define SLAMON_DAEMON_INGEST_CONVERT_H_
 
+#include <cstdint>
 #include <optional>
+#include <string>
 
 #include "daemon/engine/event.h"
 #include "daemon/engine/result.h"
@@ -22,6 +24,24 @@ struct ConversionError {
 // and copying an id into one allocates nothing (nor does parsing the next
 // batch into strings left where they were).
 std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out);
+
+// A ContactEvent's fields other than its strings, as the wire has them (proto3
+// defaults when absent), for the checks both readers of a batch share: the
+// one above and the decoder of wire bytes (wire_decoder.h).
+struct EventScalars {
+  int32_t kind = 0;
+  bool has_occurred_at = false;
+  int64_t occurred_seconds = 0;
+  int32_t occurred_nanos = 0;
+  int32_t priority = 0;
+  int32_t flow_out_reason = 0;
+  bool first_contact_resolution = false;
+  double csat_score = 0;
+  double csat_scale = 0;
+  int32_t escalation_level = 0;
+};
+// Checks `in` and sets the fields of `out` other than its strings.
+std::optional<ConversionError> SetScalars(const EventScalars& in, engine::Event* out);
 // Strings are moved out of `in`, which is left valid but unspecified.
 std::optional<ConversionError> ToEngine(v1::ContactRecord& in, engine::ContactRecord* out);
 

@@ -27,12 +27,6 @@ grpc::ByteBuffer AckBytes(const v1::BatchAck& ack) {
   return bytes;
 }
 
-// A PublishBatch call: its batch, and its ack until the ack is sent.
-struct UnaryCall {
-  v1::EventBatch batch;
-  v1::BatchAck ack;
-};
-
 }  // namespace
 
 IngestService::IngestService(BatchHandler handler, prometheus::Registry& registry)
@@ -53,8 +47,8 @@ IngestService::IngestService(BatchHandler handler, prometheus::Registry& registr
                          .Register(registry)
                          .Add({})) {}
 
-void IngestService::Process(const grpc::ByteBuffer& wire, absl::string_view peer, v1::EventBatch& batch,
-                            v1::BatchAck* ack, AckReady done) {
+void IngestService::Process(const grpc::ByteBuffer& wire, absl::string_view peer, v1::BatchAck* ack,
+                            AckReady done) {
   batches_.Increment();
   // One contiguous piece (a copy only when gRPC holds it in several), which
   // the parser reads fastest and the log records as it is.
@@ -63,21 +57,19 @@ void IngestService::Process(const grpc::ByteBuffer& wire, absl::string_view peer
     return done(grpc::Status(grpc::StatusCode::INTERNAL, "could not read the batch's bytes"));
   }
   const absl::string_view bytes(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  if (!batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    unparsable_.Increment();
-    // Protobuf has logged which field, if a string was not UTF-8.
-    spdlog::warn("refused a batch of {} bytes from {}: it does not parse as slamon.v1.EventBatch", bytes.size(), peer);
-    return done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the batch does not parse as slamon.v1.EventBatch"));
-  }
-  handler_(batch, bytes, ack, std::move(done));
+  if (handler_(bytes, ack, done)) return;
+  unparsable_.Increment();
+  // Protobuf has logged which field, if a string was not UTF-8.
+  spdlog::warn("refused a batch of {} bytes from {}: it does not parse as slamon.v1.EventBatch", bytes.size(), peer);
+  done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the batch does not parse as slamon.v1.EventBatch"));
 }
 
 grpc::ServerUnaryReactor* IngestService::PublishBatch(grpc::CallbackServerContext* context,
                                                       const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call = std::make_shared<UnaryCall>();
-  Process(*request, context->peer(), call->batch, &call->ack, [reactor, response, call](const grpc::Status& status) {
-    if (status.ok()) *response = AckBytes(call->ack);
+  auto ack = std::make_shared<v1::BatchAck>();  // until the ack is sent
+  Process(*request, context->peer(), ack.get(), [reactor, response, ack](const grpc::Status& status) {
+    if (status.ok()) *response = AckBytes(*ack);
     reactor->Finish(status);
   });
   return reactor;
@@ -105,14 +97,12 @@ class IngestService::StreamReactor final : public grpc::ServerBidiReactor<grpc::
       }
       entry = &acks_.emplace_back();
       undecided_ += 1;
-      processing_ = true;  // batch_ is in use: no new read into it meanwhile
+      processing_ = true;  // wire_ is in use: no new read into it meanwhile
     }
     // Outside the lock: `done` may run right here.
-    service_->Process(wire_, peer_, batch_, &entry->ack,
-                      [this, entry](const grpc::Status& status) { Decided(entry, status); });
+    service_->Process(wire_, peer_, &entry->ack, [this, entry](const grpc::Status& status) { Decided(entry, status); });
     std::lock_guard lock(mu_);
     wire_.Clear();
-    batch_.Clear();
     processing_ = false;
     MaybeReadLocked();
   }
@@ -179,7 +169,6 @@ class IngestService::StreamReactor final : public grpc::ServerBidiReactor<grpc::
   const std::string peer_;  // the client's address, for the log
   std::mutex mu_;
   grpc::ByteBuffer wire_;  // the batch being read, as received
-  v1::EventBatch batch_;   // parsed from it; reused from batch to batch
   std::deque<Pending> acks_;  // in batch order; front is written first
   size_t undecided_ = 0;      // batches whose `done` has not run yet
   grpc::Status error_;        // the first batch that could not be acknowledged
