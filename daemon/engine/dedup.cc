@@ -56,7 +56,7 @@ void Absorb(absl::string_view s, uint64_t& h1, uint64_t& h2) {
   lanes(Tail(s, s.size() - i) ^ (static_cast<uint64_t>(s.size()) << 56));
 }
 
-// The lanes after the first string, and the fingerprint they end in.
+// The two lanes, seeded; Finish absorbs the last string and mixes them.
 struct Lanes {
   uint64_t h1 = 0x243f6a8885a308d3ULL;
   uint64_t h2 = 0x13198a2e03707344ULL;

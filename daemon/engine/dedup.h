@@ -47,10 +47,6 @@ class DedupIndex {
   }
   // The same for the pair's FingerprintOf(source, event_id).
   bool Insert(const Fingerprint& pair, absl::Time now);
-  // Asks the processor for the memory that Insert(pair) will read. The set
-  // is far larger than any cache; a batch prefetches a few events ahead so
-  // that their misses overlap instead of each stalling in turn.
-  void Prefetch(const Fingerprint& pair) const { set_.prefetch(pair); }
   void Expire(absl::Time now);
   size_t size() const { return set_.size(); }
 

@@ -1,7 +1,6 @@
 #include "daemon/engine/engine.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/check.h"
@@ -61,40 +60,23 @@ void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord>
                    absl::Time now, std::span<ItemResult> results) {
   SLAMON_CHECK(results.size() == events.size() + records.size());
   const std::shared_ptr<const PolicySet> policies = this->policies();
-  // Hash every item before any lock is taken.
-  const size_t n = results.size();
-  std::vector<Shard::EventKeys> keys(n);
-  std::vector<uint32_t> shard_of(n);
-  std::vector<uint32_t> first_of_shard(slots_.size() + 1, 0);
-  for (size_t i = 0; i < n; ++i) {
-    keys[i] = i < events.size()
-                  ? Shard::KeysOf(events[i])
-                  : Shard::EventKeys{Shard::ContactHash(records[i - events.size()].source,
-                                                        records[i - events.size()].contact_id)};
+  // Hash every item before any lock is taken, then group by shard so that
+  // each shard's lock is taken once per batch, keeping each shard's items
+  // in batch order.
+  std::vector<Shard::EventKeys> keys(results.size());
+  std::vector<uint32_t> shard_of(results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    keys[i] = i < events.size() ? Shard::KeysOf(events[i])
+                                : Shard::EventKeys{Shard::ContactHash(records[i - events.size()].source,
+                                                                      records[i - events.size()].contact_id)};
     shard_of[i] = static_cast<uint32_t>(ShardOf(keys[i].contact_hash));
-    first_of_shard[shard_of[i] + 1] += 1;
   }
-  // The items grouped by shard, each shard's in batch order, so that each
-  // shard's lock is taken once per batch.
-  std::partial_sum(first_of_shard.begin(), first_of_shard.end(), first_of_shard.begin());
-  std::vector<uint32_t> order(n);
-  {
-    std::vector<uint32_t> next(first_of_shard.begin(), first_of_shard.end() - 1);
-    for (size_t i = 0; i < n; ++i) order[next[shard_of[i]]++] = static_cast<uint32_t>(i);
-  }
-  // Far enough ahead for the memory to arrive, near enough for it to stay.
-  constexpr size_t kPrefetchDistance = 4;
   for (size_t s = 0; s < slots_.size(); ++s) {
-    const std::span<const uint32_t> items(order.data() + first_of_shard[s], order.data() + first_of_shard[s + 1]);
-    if (items.empty()) continue;
+    if (std::find(shard_of.begin(), shard_of.end(), s) == shard_of.end()) continue;
     Slot& slot = *slots_[s];
     std::lock_guard lock(slot.mu);
-    for (size_t k = 0; k < items.size(); ++k) {
-      if (k + kPrefetchDistance < items.size() && items[k + kPrefetchDistance] < events.size()) {
-        const uint32_t ahead = items[k + kPrefetchDistance];
-        slot.shard.PrefetchFor(events[ahead], keys[ahead]);
-      }
-      const uint32_t i = items[k];
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (shard_of[i] != s) continue;
       results[i] = i < events.size()
                        ? slot.shard.Apply(events[i], keys[i], *policies, now)
                        : slot.shard.ApplyRecord(records[i - events.size()], keys[i].contact_hash, *policies, now);

@@ -47,10 +47,6 @@ class Shard {
     Fingerprint event_id;
   };
   static EventKeys KeysOf(const Event& event);
-  // Asks the processor for the memory Apply(event, keys) looks up first (the
-  // duplicate check's slot, the contact's slot): a batch prefetches a few
-  // events ahead so that their cache misses overlap.
-  void PrefetchFor(const Event& event, const EventKeys& keys) const;
 
   ItemResult Apply(const Event& event, const EventKeys& keys, const PolicySet& policies, absl::Time now);
   ItemResult ApplyRecord(const ContactRecord& record, size_t contact_hash, const PolicySet& policies,

@@ -36,6 +36,21 @@ TEST(FingerprintTest, SplitsBetweenFieldsMatter) {
 // Saved dedup indexes and the shard of every saved contact depend on these
 // values: they are those of the release that wrote state format 1 and 2, and
 // must never change.
+// An event's id and contact are fingerprinted together, hashing the source
+// once: each must be what FingerprintOf gives alone (both are saved).
+TEST(FingerprintTest, TwoAtOnceAreEachAsAlone) {
+  const char* const kStrings[] = {"", "a", "load", "abcdefg", "abcdefgh", "abcdefghijklmnopq", "contact-center-east"};
+  for (const char* a : kStrings) {
+    for (const char* b : kStrings) {
+      for (const char* c : kStrings) {
+        const auto [ab, ac] = FingerprintsOf(a, b, c);
+        EXPECT_TRUE(ab == FingerprintOf(a, b)) << a << " " << b;
+        EXPECT_TRUE(ac == FingerprintOf(a, c)) << a << " " << c;
+      }
+    }
+  }
+}
+
 TEST(FingerprintTest, StableAcrossReleases) {
   struct Pinned {
     const char* a;
