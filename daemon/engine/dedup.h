@@ -47,6 +47,11 @@ class DedupIndex {
   }
   // The same for the pair's FingerprintOf(source, event_id).
   bool Insert(const Fingerprint& pair, absl::Time now);
+  // Asks the processor for the memory Insert(pair) reads first. The set
+  // outgrows every cache: an insert is a cache miss, 21 % of an in-memory
+  // daemon's CPU in `perf` before a batch asked for all of its events'
+  // slots before applying the first.
+  void Prefetch(const Fingerprint& pair) const { set_.prefetch(pair); }
   void Expire(absl::Time now);
   size_t size() const { return set_.size(); }
 

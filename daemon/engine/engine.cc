@@ -75,6 +75,9 @@ void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord>
     if (std::find(shard_of.begin(), shard_of.end(), s) == shard_of.end()) continue;
     Slot& slot = *slots_[s];
     std::lock_guard lock(slot.mu);
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (shard_of[i] == s) slot.shard.PrefetchFor(events[i], keys[i]);
+    }
     for (size_t i = 0; i < results.size(); ++i) {
       if (shard_of[i] != s) continue;
       results[i] = i < events.size()

@@ -51,6 +51,11 @@ Shard::EventKeys Shard::KeysOf(const Event& event) {
   return {static_cast<size_t>(contact.lo), event_id};
 }
 
+void Shard::PrefetchFor(const Event& event, const EventKeys& keys) const {
+  dedup_.Prefetch(keys.event_id);
+  contacts_.prefetch(ContactKeyView{event.source, event.contact_id, keys.contact_hash});
+}
+
 Shard::Shard(const EngineOptions& options, int shard_count)
     : options_(options),
       allowance_nanos_(absl::ToInt64Nanoseconds(options.reorder_allowance)),

@@ -47,6 +47,10 @@ class Shard {
     Fingerprint event_id;
   };
   static EventKeys KeysOf(const Event& event);
+  // Asks the processor for the memory Apply(event, keys) looks up first:
+  // a batch asks for all of its events' before applying one, so that their
+  // cache misses overlap instead of stalling one after another.
+  void PrefetchFor(const Event& event, const EventKeys& keys) const;
 
   ItemResult Apply(const Event& event, const EventKeys& keys, const PolicySet& policies, absl::Time now);
   ItemResult ApplyRecord(const ContactRecord& record, size_t contact_hash, const PolicySet& policies,
