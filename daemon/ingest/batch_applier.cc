@@ -35,8 +35,9 @@ BatchApplier::~BatchApplier() = default;
 
 void BatchApplier::ReturnToSpares::operator()(DecodedBatch* batch) const {
   std::unique_ptr<DecodedBatch> owned(batch);
-  // A rare huge batch is not worth keeping its memory for.
-  if (batch->events.size() > kMaxSpareEvents) return;
+  // A rare huge batch is not worth keeping its memory for (nor its parsed
+  // message, which holds every record it had).
+  if (batch->events.size() > kMaxSpareItems || batch->n_items > kMaxSpareItems) return;
   std::lock_guard lock(applier->spares_mu_);
   if (applier->spares_.size() < kMaxSpares) applier->spares_.push_back(std::move(owned));
 }

@@ -57,7 +57,7 @@ class BatchApplier {
   // About one per batch being applied at once (gRPC's callback threads);
   // past these, or past this size, a batch is freed instead.
   static constexpr size_t kMaxSpares = 16;
-  static constexpr size_t kMaxSpareEvents = 10'000;
+  static constexpr size_t kMaxSpareItems = 10'000;
 
   // A kept batch to read the next one into, or a new one.
   BatchPtr TakeSpare();

@@ -19,13 +19,13 @@ namespace slamon::ingest {
 
 struct DecodedBatch {
   uint64_t sequence = 0;
+  size_t n_items = 0;   // in the wire batch: events, then records
   size_t n_events = 0;  // in the wire batch
   size_t n_converted = 0;
   // The first n_converted are this batch's; the rest are kept for their
   // strings' capacity.
   std::vector<engine::Event> events;
   std::vector<engine::ContactRecord> records;
-  size_t n_items = 0;  // events, then records
   // The item of each converted one, in the order the engine gets them.
   std::vector<size_t> origin;
   // The items that did not convert, in item order.
