@@ -40,22 +40,6 @@ Attempt NotYet(RejectReason reason, std::string detail) {
 
 }  // namespace
 
-size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id) {
-  // Not absl::Hash: its seed changes from process to process, and a contact
-  // must land in the same shard after a restart as in the saved state.
-  return static_cast<size_t>(FingerprintOf(source, contact_id).lo);
-}
-
-Shard::EventKeys Shard::KeysOf(const Event& event) {
-  const auto [event_id, contact] = FingerprintsOf(event.source, event.event_id, event.contact_id);
-  return {static_cast<size_t>(contact.lo), event_id};
-}
-
-void Shard::PrefetchFor(const Event& event, const EventKeys& keys) const {
-  dedup_.Prefetch(keys.event_id);
-  contacts_.prefetch(ContactKeyView{event.source, event.contact_id, keys.contact_hash});
-}
-
 Shard::Shard(const EngineOptions& options, int shard_count)
     : options_(options),
       allowance_nanos_(absl::ToInt64Nanoseconds(options.reorder_allowance)),

@@ -2,13 +2,30 @@
 // pausing and completing their clocks, and the deadline index that fires
 // warnings and breaches while the contact is still open. A tick pops only
 // the entries that are due: O(fired * log n). Index entries name contacts
-// by slot (AddContact, EraseContact).
+// by slot (AddContact, EraseContact). Also how an event finds its contact
+// (ContactHash, KeysOf, PrefetchFor).
 #include <algorithm>
 
 #include "common/check.h"
 #include "daemon/engine/shard.h"
 
 namespace slamon::engine {
+
+size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id) {
+  // Not absl::Hash: its seed changes from process to process, and a contact
+  // must land in the same shard after a restart as in the saved state.
+  return static_cast<size_t>(FingerprintOf(source, contact_id).lo);
+}
+
+Shard::EventKeys Shard::KeysOf(const Event& event) {
+  const auto [event_id, contact] = FingerprintsOf(event.source, event.event_id, event.contact_id);
+  return {static_cast<size_t>(contact.lo), event_id};
+}
+
+void Shard::PrefetchFor(const Event& event, const EventKeys& keys) const {
+  dedup_.Prefetch(keys.event_id);
+  contacts_.prefetch(ContactKeyView{event.source, event.contact_id, keys.contact_hash});
+}
 
 std::pair<Shard::ContactMap::value_type*, bool> Shard::AddContact(ContactKey key, Contact contact) {
   auto [it, added] = contacts_.try_emplace(std::move(key), std::move(contact));
