@@ -51,7 +51,7 @@ void IngestService::Process(const grpc::ByteBuffer& wire, absl::string_view peer
                             AckReady done) {
   batches_.Increment();
   // One contiguous piece (a copy only when gRPC holds it in several), which
-  // the parser reads fastest and the log records as it is.
+  // the handler decodes and the log records as it is.
   grpc::Slice slice;
   if (!wire.TrySingleSlice(&slice).ok() && !wire.DumpToSingleSlice(&slice).ok()) {
     return done(grpc::Status(grpc::StatusCode::INTERNAL, "could not read the batch's bytes"));

@@ -1,7 +1,7 @@
 #include "daemon/ingest/wire_decoder.h"
 
-#include <cstdint>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
