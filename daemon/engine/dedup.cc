@@ -81,9 +81,9 @@ std::pair<Fingerprint, Fingerprint> FingerprintsOf(absl::string_view a, absl::st
   return {Finish(lanes, b), Finish(lanes, c)};
 }
 
-bool DedupIndex::Insert(const Fingerprint& f, absl::Time now) {
+bool DedupIndex::Insert(const Fingerprint& f, Nanos now) {
   if (!set_.insert(f).second) return false;
-  order_.emplace_back(now, f);
+  order_.emplace_back(PackedTime::OfNanos(now), f);
   if (set_.size() > max_entries_) EvictOldest();
   return true;
 }

@@ -43,10 +43,11 @@ class DedupIndex {
 
   // True if the pair was new (and is now remembered).
   bool Insert(absl::string_view source, absl::string_view event_id, absl::Time now) {
-    return Insert(FingerprintOf(source, event_id), now);
+    return Insert(FingerprintOf(source, event_id), ToNanos(now));
   }
-  // The same for the pair's FingerprintOf(source, event_id).
-  bool Insert(const Fingerprint& pair, absl::Time now);
+  // The same for the pair's FingerprintOf(source, event_id), at `now` in
+  // nanoseconds.
+  bool Insert(const Fingerprint& pair, Nanos now);
   // Asks the processor for the memory Insert(pair) reads first. The set
   // outgrows every cache: an insert is a cache miss, 21 % of an in-memory
   // daemon's CPU in `perf` before a batch asked for all of its events'

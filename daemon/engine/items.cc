@@ -13,65 +13,50 @@ constexpr absl::string_view kStateNames[] = {"ok", "at_risk", "breached"};
 
 absl::string_view ItemStateName(ItemState state) { return kStateNames[static_cast<int>(state)]; }
 
-ItemClock::ItemClock(const Objective& objective, absl::Time at, absl::Time now, bool paused)
-    : started_(ToNanos(at)),
-      run_since_(started_),
-      learned_(ToNanos(now)),
+ItemClock::ItemClock(const Objective& objective, Nanos at, Nanos now, bool paused)
+    : started_(at),
+      run_since_(at),
+      budget_(objective.BudgetNanos(at)),
+      learned_(now),
       kind_(objective.kind),
       paused_(paused) {
-  const absl::Duration budget = objective.Budget(at);
-  budget_ = budget == absl::InfiniteDuration() ? kNeverNanos : absl::ToInt64Nanoseconds(budget);
   Plan(objective);
 }
 
-absl::Duration ItemClock::Elapsed(const Objective& objective, absl::Time at) const {
-  absl::Duration used = absl::Nanoseconds(used_);
-  if (!paused_) used += objective.Elapsed(FromNanos(run_since_), at);
-  return used;
+Nanos ItemClock::Elapsed(const Objective& objective, Nanos at) const {
+  return paused_ ? used_ : used_ + objective.ElapsedNanos(run_since_, at);
 }
 
-void ItemClock::Pause(const Objective& objective, absl::Time at) {
+void ItemClock::Pause(const Objective& objective, Nanos at) {
   if (paused_) return;
-  used_ = absl::ToInt64Nanoseconds(Elapsed(objective, at));
+  used_ = Elapsed(objective, at);
   paused_ = true;
   Plan(objective);
 }
 
-void ItemClock::Resume(const Objective& objective, absl::Time at, absl::Time now) {
+void ItemClock::Resume(const Objective& objective, Nanos at, Nanos now) {
   if (!paused_) return;
   paused_ = false;
-  run_since_ = ToNanos(at);
-  learned_ = ToNanos(now);
+  run_since_ = at;
+  learned_ = now;
   Plan(objective);
 }
-
-namespace {
-
-// `from` plus `amount` (>= 0) of the objective's basis time. Calendar time,
-// the common case, stays in integer arithmetic (absl::Time's operators are
-// out-of-line library calls), saturating at kNeverNanos.
-Nanos AddBasisTime(const Objective& objective, Nanos from, Nanos amount) {
-  if (objective.calendar == nullptr) return from > 0 && amount >= kNeverNanos - from ? kNeverNanos : from + amount;
-  return ToNanos(objective.AddElapsed(FromNanos(from), absl::Nanoseconds(amount)));
-}
-
-}  // namespace
 
 Nanos ItemClock::ChangeNanos(const Objective& objective) const {
   if (paused_ || state_ == ItemState::kBreached || budget_ == kNeverNanos) return kNeverNanos;
   if (state_ == ItemState::kOk) {
-    if (const std::optional<absl::Duration> warn = objective.WarnAt(absl::Nanoseconds(budget_))) {
-      return AddBasisTime(objective, run_since_, std::max<Nanos>(0, absl::ToInt64Nanoseconds(*warn) - used_));
+    if (const std::optional<Nanos> warn = objective.warn.AtNanos(budget_)) {
+      return objective.AddElapsedNanos(run_since_, std::max<Nanos>(0, *warn - used_));
     }
   }
   // Breached once more than the budget has elapsed: a clock stopped exactly
   // at the threshold is within.
-  return AddBasisTime(objective, run_since_, std::max<Nanos>(0, budget_ - used_) + 1);
+  return objective.AddElapsedNanos(run_since_, std::max<Nanos>(0, budget_ - used_) + 1);
 }
 
 ItemState ItemClock::Advance(const Objective& objective) {
   SLAMON_CHECK(state_ != ItemState::kBreached && !paused_);
-  const bool warns = state_ == ItemState::kOk && objective.WarnAt(absl::Nanoseconds(budget_)).has_value();
+  const bool warns = state_ == ItemState::kOk && objective.warn.is_set();
   state_ = warns ? ItemState::kAtRisk : ItemState::kBreached;
   Plan(objective);
   return state_;
@@ -82,7 +67,7 @@ void ItemClock::Plan(const Objective& objective) {
     due_ = next_ = kNeverNanos;
     return;
   }
-  due_ = AddBasisTime(objective, run_since_, std::max<Nanos>(0, budget_ - used_));
+  due_ = objective.AddElapsedNanos(run_since_, std::max<Nanos>(0, budget_ - used_));
   const Nanos change = ChangeNanos(objective);
   next_ = change == kNeverNanos ? kNeverNanos : std::max(change, learned_);
 }

@@ -30,7 +30,7 @@ class ItemClock {
   // an item learnt after its warning point or deadline fires no earlier than
   // it was learnt (plus the reorder allowance), so that the event that
   // completes it in time, sent right behind, is not too late.
-  ItemClock(const Objective& objective, absl::Time at, absl::Time now, bool paused);
+  ItemClock(const Objective& objective, Nanos at, Nanos now, bool paused);
   ItemClock() = default;  // for loading
 
   ObjectiveKind kind() const { return kind_; }
@@ -42,14 +42,13 @@ class ItemClock {
   Nanos due_nanos() const { return due_; }
   // When the next state change is due (kNeverNanos if none).
   Nanos next_nanos() const { return next_; }
-  absl::Duration budget() const { return absl::Nanoseconds(budget_); }
 
   // Time used in the basis up to `at`.
-  absl::Duration Elapsed(const Objective& objective, absl::Time at) const;
-  bool Met(const Objective& objective, absl::Time at) const { return Elapsed(objective, at) <= budget(); }
+  Nanos Elapsed(const Objective& objective, Nanos at) const;
+  bool Met(const Objective& objective, Nanos at) const { return Elapsed(objective, at) <= budget_; }
 
-  void Pause(const Objective& objective, absl::Time at);
-  void Resume(const Objective& objective, absl::Time at, absl::Time now);
+  void Pause(const Objective& objective, Nanos at);
+  void Resume(const Objective& objective, Nanos at, Nanos now);
   // Moves to the next state (ok -> at risk -> breached) and plans the one
   // after. Call when next_nanos() has passed.
   ItemState Advance(const Objective& objective);

@@ -27,6 +27,9 @@ inline Nanos ToNanos(absl::Time t) {
   return absl::ToUnixNanos(t);  // saturates outside the range
 }
 
+// A duration in nanoseconds, saturating (InfiniteDuration() is kNeverNanos).
+inline Nanos DurationNanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
+
 inline absl::Time FromNanos(Nanos n) {
   if (n == kNeverNanos) return absl::InfiniteFuture();
   if (n == kInfinitePastNanos) return absl::InfinitePast();
@@ -42,6 +45,10 @@ class PackedTime {
   operator absl::Time() const { return FromNanos(nanos_); }  // NOLINT(google-explicit-constructor)
 
   static constexpr PackedTime Never() { return PackedTime(kNeverNanos); }
+  // For arithmetic in nanoseconds: absl::Time's is out-of-line library calls.
+  static constexpr PackedTime OfNanos(Nanos nanos) { return PackedTime(nanos); }
+  constexpr Nanos nanos() const { return nanos_; }
+  constexpr bool is_never() const { return nanos_ == kNeverNanos; }
 
  private:
   constexpr explicit PackedTime(Nanos nanos) : nanos_(nanos) {}

@@ -30,9 +30,17 @@ std::optional<ObjectiveKind> ObjectiveKindFromName(absl::string_view name) {
 }
 
 std::optional<absl::Duration> WarnPoint::At(absl::Duration threshold) const {
-  if (fraction) return *fraction * threshold;
-  if (before) return std::max(absl::ZeroDuration(), threshold - *before);
-  return std::nullopt;
+  const std::optional<Nanos> at = AtNanos(DurationNanos(threshold));
+  if (!at) return std::nullopt;
+  return *at == kNeverNanos ? absl::InfiniteDuration() : absl::Nanoseconds(*at);
+}
+
+std::optional<Nanos> WarnPoint::AtNanos(Nanos threshold) const {
+  if (!is_set()) return std::nullopt;
+  if (threshold == kNeverNanos) return kNeverNanos;
+  // 0 < fraction < 1 (the config checks): the product is under threshold.
+  if (fraction) return static_cast<Nanos>(*fraction * static_cast<double>(threshold));
+  return std::max<Nanos>(0, threshold - DurationNanos(*before));
 }
 
 absl::Duration Objective::Elapsed(absl::Time from, absl::Time to) const {
@@ -50,6 +58,21 @@ absl::Duration Objective::Budget(absl::Time from) const {
   if (business_days == 0) return threshold;
   const absl::Time due = calendar->EndOfBusinessDays(from, business_days);
   return due == absl::InfiniteFuture() ? absl::InfiniteDuration() : Elapsed(from, due);
+}
+
+Nanos Objective::ElapsedNanos(Nanos from, Nanos to) const {
+  if (calendar == nullptr) return std::max<Nanos>(0, to - from);
+  return DurationNanos(calendar->BusinessTimeBetween(FromNanos(from), FromNanos(to)));
+}
+
+Nanos Objective::AddElapsedNanos(Nanos from, Nanos amount) const {
+  if (calendar == nullptr) return from > 0 && amount >= kNeverNanos - from ? kNeverNanos : from + amount;
+  return ToNanos(calendar->AddBusinessTime(FromNanos(from), absl::Nanoseconds(amount)));
+}
+
+Nanos Objective::BudgetNanos(Nanos from) const {
+  if (business_days == 0) return DurationNanos(threshold);
+  return DurationNanos(Budget(FromNanos(from)));
 }
 
 bool Objective::Met(absl::Time from, absl::Time at) const { return Elapsed(from, at) <= Budget(from); }

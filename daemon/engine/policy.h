@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "daemon/engine/calendar.h"
+#include "daemon/engine/nanos.h"
 #include "daemon/engine/outcome.h"
 
 namespace slamon::engine {
@@ -34,8 +35,13 @@ std::optional<ObjectiveKind> ObjectiveKindFromName(absl::string_view name);
 struct WarnPoint {
   std::optional<double> fraction;
   std::optional<absl::Duration> before;
+  bool is_set() const { return fraction.has_value() || before.has_value(); }
   // The elapsed time at which the warning fires, or nullopt if none is set.
   std::optional<absl::Duration> At(absl::Duration threshold) const;
+  // The same in nanoseconds (kNeverNanos for an infinite threshold), which
+  // At() also goes through: a Duration times a double is ~100 instructions
+  // of library code, paid by every item clock started.
+  std::optional<Nanos> AtNanos(Nanos threshold) const;
   bool operator==(const WarnPoint&) const = default;
 };
 
@@ -67,6 +73,11 @@ struct Objective {
   // or for N business days the open time from `from` to the close of the
   // N-th open day after it.
   absl::Duration Budget(absl::Time from) const;
+  // The same three in nanoseconds (kNeverNanos for an infinite budget), for
+  // the item clocks: calendar time needs no library call then.
+  Nanos ElapsedNanos(Nanos from, Nanos to) const;
+  Nanos AddElapsedNanos(Nanos from, Nanos amount) const;
+  Nanos BudgetNanos(Nanos from) const;
   // Whether a clock started at `from` and stopped at `at` met the threshold:
   // no more than the budget elapsed. (A business-time item handled after the
   // close of its due day, before the next opening, is within: no open time

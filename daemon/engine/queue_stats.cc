@@ -62,13 +62,14 @@ QueueStats::QueueStats(QueueKey key, const Policy* policy, const WindowOptions& 
       rolling_(windows),
       periods_(periods, static_cast<size_t>(std::max<int64_t>(1, windows.history / windows.interval))) {}
 
-void QueueStats::RecordAnswer(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
+void QueueStats::RecordAnswer(absl::Time at, AnswerOutcome outcome, Nanos wait) {
   totals_.outcomes[outcome] += 1;
-  rolling_.Add(at, outcome, wait);
-  periods_.Add(at, outcome, wait);
+  const WindowEntry entry = WindowEntry::Answer(outcome, Seconds(wait));
+  rolling_.Add(at, entry);
+  periods_.Add(at, entry);
 }
 
-void QueueStats::RecordItem(absl::Time at, ObjectiveKind kind, bool met, absl::Duration elapsed,
+void QueueStats::RecordItem(absl::Time at, ObjectiveKind kind, bool met, Nanos elapsed,
                             const std::vector<double>& elapsed_bounds) {
   ItemTotals& t = totals_.items[static_cast<int>(kind)];
   (met ? t.met : t.missed) += 1;

@@ -117,9 +117,9 @@ class QueueStats {
   void set_policy(const Policy* policy) { policy_ = policy; }
 
   // A stopped answer clock, attributed to `at`.
-  void RecordAnswer(absl::Time at, AnswerOutcome outcome, absl::Duration wait);
+  void RecordAnswer(absl::Time at, AnswerOutcome outcome, Nanos wait);
   // A completed item objective cycle, attributed to `at`.
-  void RecordItem(absl::Time at, ObjectiveKind kind, bool met, absl::Duration elapsed,
+  void RecordItem(absl::Time at, ObjectiveKind kind, bool met, Nanos elapsed,
                   const std::vector<double>& elapsed_bounds);
   // Open items follow every change of a clock: untrack, change, track. The
   // answer objective's open items are the waiting contacts (waiting()), so

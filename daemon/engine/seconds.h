@@ -5,10 +5,12 @@
 #define SLAMON_DAEMON_ENGINE_SECONDS_H_
 
 #include "absl/time/time.h"
+#include "daemon/engine/nanos.h"
 
 namespace slamon::engine {
 
-inline double Seconds(absl::Duration d) { return static_cast<double>(absl::ToInt64Nanoseconds(d)) / 1e9; }
+inline double Seconds(Nanos d) { return static_cast<double>(d) / 1e9; }
+inline double Seconds(absl::Duration d) { return Seconds(absl::ToInt64Nanoseconds(d)); }
 
 }  // namespace slamon::engine
 

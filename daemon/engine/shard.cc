@@ -58,14 +58,22 @@ std::string Shard::TooEarly(absl::string_view field, absl::Time at) {
 
 void Shard::AdvanceClock(absl::Time now) {
   if (now <= now_) return;
-  now_ = now;
+  SetNow(now);
   for (auto& [zone, clock] : period_clocks_) clock.Advance(now_);
+}
+
+const Shard::ApplyClock& Shard::ClockFor(absl::Time now) {
+  if (now != apply_clock_.now) {
+    apply_clock_ = {now, ToNanos(now), now + options_.future_tolerance, now + options_.contact_retention};
+  }
+  return apply_clock_;
 }
 
 ItemResult Shard::Apply(const Event& event, const EventKeys& keys, const PolicySet& policies,
                         absl::Time now) {
   const size_t contact_hash = keys.contact_hash;
   AdvanceClock(now);
+  const ApplyClock& clock = ClockFor(now);
   health_.events_received += 1;
   if (event.source.empty() || event.event_id.empty() || event.contact_id.empty()) {
     return Reject(RejectReason::kMissingField, "source, event_id and contact_id are required");
@@ -73,13 +81,13 @@ ItemResult Shard::Apply(const Event& event, const EventKeys& keys, const PolicyS
   if (event.occurred_at < kEarliestTime) {
     return Reject(RejectReason::kInvalidField, TooEarly("occurred_at", event.occurred_at));
   }
-  if (event.occurred_at > now + options_.future_tolerance) {
+  if (event.occurred_at > clock.future_limit) {
     return Reject(RejectReason::kFutureTimestamp,
                   absl::StrCat("occurred_at ", FormatRfc3339(event.occurred_at),
                                " is more than ", absl::FormatDuration(options_.future_tolerance),
                                " ahead of the daemon clock"));
   }
-  if (!dedup_.Insert(keys.event_id, now)) {
+  if (!dedup_.Insert(keys.event_id, clock.nanos)) {
     health_.duplicates += 1;
     return ItemResult::Duplicate();
   }
@@ -155,19 +163,21 @@ Attempt Shard::TryApply(const Event& event, size_t contact_hash, const PolicySet
                                event.source, "'"));
   }
   Contact& contact = it->second;
-  if (event.occurred_at < contact.arrived_at) {
+  const Nanos at = ToNanos(event.occurred_at);
+  if (at < contact.arrived_at.nanos()) {
     return Rejected(RejectReason::kBeforeArrival,
                     absl::StrCat(EventKindName(event.kind), " at ",
                                  FormatRfc3339(event.occurred_at), " is before the arrival at ",
                                  FormatRfc3339(contact.arrived_at)));
   }
-  Attempt attempt = Transition(contact, event);
+  Attempt attempt = Transition(contact, event, at);
   if (attempt.kind == Attempt::Kind::kApplied) {
-    contact.last_touched = now;
+    const ApplyClock& clock = ClockFor(now);
+    contact.last_touched = PackedTime::OfNanos(clock.nanos);
     // Open items keep a contact: a case is remembered until it is resolved.
     if (contact.stage != Stage::kWaiting && contact.clocks.empty() && !contact.expiry_scheduled) {
       contact.expiry_scheduled = true;
-      expiry_order_.emplace_back(now + options_.contact_retention, RefOf(contact));
+      expiry_order_.emplace_back(clock.expiry, RefOf(contact));
     }
     ScheduleItems(*it);
   }
@@ -196,7 +206,7 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
   contact.policy = policy;
   contact.stats = stats;
   contact.arrived_at = contact.segment_start = event.occurred_at;
-  contact.last_touched = now;
+  contact.last_touched = PackedTime::OfNanos(ClockFor(now).nanos);
   stats->totals().volume[static_cast<int>(EventKind::kArrived)] += 1;
   stats->StartWaiting(contact.segment_start);  // as stored: StopWaiting finds it by that value
   constexpr ObjectiveKind kStartedAtArrival[] = {ObjectiveKind::kAnswer, ObjectiveKind::kAcknowledge,
@@ -205,7 +215,7 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
                                       [&](ObjectiveKind kind) { return ObjectiveOf(contact, kind) != nullptr; });
   // One block of their exact number: three would otherwise grow it to four.
   if (starting > 1) contact.clocks.reserve(static_cast<size_t>(starting));
-  for (ObjectiveKind kind : kStartedAtArrival) StartItem(contact, kind, event.occurred_at);
+  for (ObjectiveKind kind : kStartedAtArrival) StartItem(contact, kind, contact.arrived_at.nanos());
   ScheduleItems(*entry);
   return Applied();
 }
@@ -230,34 +240,35 @@ QueueStats* Shard::AddStats(QueueKey key, const Policy* policy) {
   return &it->second;
 }
 
-void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, absl::Time at) {
+void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at) {
   CompleteItem(contact, event, ObjectiveKind::kAnswer, at);
   QueueStats& stats = *contact.stats;
-  const absl::Duration wait = at - contact.segment_start;
+  const Nanos start = contact.segment_start.nanos();
+  const Nanos wait = at - start;
   stats.StopWaiting(contact.segment_start);
-  stats.totals().wait[static_cast<int>(WaitKindOf(end))].Observe(options_.wait_buckets,
-                                                                  Seconds(wait));
+  stats.totals().wait[static_cast<int>(WaitKindOf(end))].Observe(options_.wait_buckets, Seconds(wait));
   if (contact.policy != nullptr) {
     if (const Objective* answer = contact.policy->Find(ObjectiveKind::kAnswer)) {
       stats.Advance(now_);
       // The threshold is judged in the objective's basis; a short abandon is
       // about the caller's patience, so in real seconds.
-      const bool is_short = answer->short_abandon > absl::ZeroDuration() && wait <= answer->short_abandon;
-      stats.RecordAnswer(at, ClassifyAnswer(end, answer->Met(contact.segment_start, at), is_short), wait);
+      const Nanos short_abandon = DurationNanos(answer->short_abandon);
+      const bool is_short = short_abandon > 0 && wait <= short_abandon;
+      const bool met = answer->ElapsedNanos(start, at) <= answer->BudgetNanos(start);
+      stats.RecordAnswer(FromNanos(at), ClassifyAnswer(end, met, is_short), wait);
     }
   }
   contact.answer_end = end;
   if (end == AnswerEnd::kAnswered) {
     contact.stage = Stage::kAnswered;
-    contact.answered_at = at;
+    contact.answered_at = PackedTime::OfNanos(at);
   } else {
     contact.stage = Stage::kUnanswered;
-    contact.unanswered_at = at;
+    contact.unanswered_at = PackedTime::OfNanos(at);
   }
 }
 
-Attempt Shard::Transition(Contact& contact, const Event& event) {
-  const absl::Time at = event.occurred_at;
+Attempt Shard::Transition(Contact& contact, const Event& event, Nanos at) {
   QueueTotals& totals = contact.stats->totals();
   auto count = [&totals](int volume_index) {
     totals.volume[volume_index] += 1;
@@ -281,7 +292,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
                         absl::StrCat(EventKindName(event.kind), " for contact '",
                                      event.contact_id, "', which is not waiting in a queue"));
       }
-      if (at < contact.segment_start) {
+      if (at < contact.segment_start.nanos()) {
         return Rejected(RejectReason::kBeforeArrival,
                         absl::StrCat(EventKindName(event.kind), " is before the contact entered "
                                      "queue '", contact.stats->key().queue, "'"));
@@ -305,7 +316,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       if (event.queue.empty()) {
         return Rejected(RejectReason::kMissingField, "TRANSFERRED needs the new queue");
       }
-      if (at < contact.segment_start) {
+      if (at < contact.segment_start.nanos()) {
         return Rejected(RejectReason::kBeforeArrival,
                         "TRANSFERRED is before the contact entered its current queue");
       }
@@ -315,7 +326,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       MoveItems(contact, next);
       contact.stats = next;
       contact.stats->totals().volume[kTransferredIn] += 1;
-      contact.segment_start = at;
+      contact.segment_start = PackedTime::OfNanos(at);
       contact.stats->StartWaiting(contact.segment_start);
       contact.stage = Stage::kWaiting;
       StartItem(contact, ObjectiveKind::kAnswer, at);
@@ -325,7 +336,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
     }
     case EventKind::kHandleEnded:
     case EventKind::kWrapupEnded: {
-      if (contact.answered_at == kNever) {
+      if (contact.answered_at.is_never()) {
         std::string detail = absl::StrCat(EventKindName(event.kind), " for contact '",
                                           event.contact_id, "', which was not answered");
         if (contact.stage == Stage::kWaiting) {
@@ -333,21 +344,21 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
         }
         return Rejected(RejectReason::kNotAnswered, std::move(detail));
       }
-      if (at < contact.answered_at) {
+      if (at < contact.answered_at.nanos()) {
         return Rejected(RejectReason::kBeforeAnswer,
                         absl::StrCat(EventKindName(event.kind), " is before the answer at ",
                                      FormatRfc3339(contact.answered_at)));
       }
       PackedTime& recorded = event.kind == EventKind::kHandleEnded ? contact.handle_ended_at
                                                                    : contact.wrapup_ended_at;
-      if (recorded != kNever) {
+      if (!recorded.is_never()) {
         return Rejected(RejectReason::kAlreadyRecorded,
                         absl::StrCat(EventKindName(event.kind), " was already recorded"));
       }
-      recorded = at;
+      recorded = PackedTime::OfNanos(at);
       if (event.kind == EventKind::kWrapupEnded) {
         totals.handle.Observe(options_.handle_buckets,
-                              Seconds(at - contact.answered_at));
+                              Seconds(at - contact.answered_at.nanos()));
       }
       return count(kind_index);
     }
@@ -356,7 +367,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
         return Rejected(RejectReason::kAlreadyRecorded, "contact is already resolved");
       }
       contact.resolved = true;
-      contact.resolved_at = at;
+      contact.resolved_at = PackedTime::OfNanos(at);
       CompleteOpenItems(contact, event, at);
       totals.resolved += 1;
       if (event.first_contact_resolution) totals.resolved_first_contact += 1;
@@ -368,15 +379,15 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       contact.resolved = false;
       // A new resolution cycle, with updates due again if it was answered.
       StartItem(contact, ObjectiveKind::kResolution, at);
-      if (contact.answered_at != kNever) StartItem(contact, ObjectiveKind::kPeriodicUpdate, at);
+      if (!contact.answered_at.is_never()) StartItem(contact, ObjectiveKind::kPeriodicUpdate, at);
       return count(kind_index);
     case EventKind::kClosed:
-      if (contact.closed_at != kNever) {
+      if (!contact.closed_at.is_never()) {
         return Rejected(RejectReason::kAlreadyRecorded, "contact is already closed");
       }
       // Closed while still waiting: it left the queue unanswered.
       if (contact.stage == Stage::kWaiting) StopAnswerClock(contact, event, AnswerEnd::kFlowedOut, at);
-      contact.closed_at = at;
+      contact.closed_at = PackedTime::OfNanos(at);
       CompleteOpenItems(contact, event, at);
       return count(kind_index);
     case EventKind::kSurveyed: {
@@ -398,7 +409,7 @@ Attempt Shard::Transition(Contact& contact, const Event& event) {
       return count(kind_index);
     }
     case EventKind::kAcknowledged:
-      if (contact.acknowledged_at == kNever) contact.acknowledged_at = at;
+      if (contact.acknowledged_at.is_never()) contact.acknowledged_at = PackedTime::OfNanos(at);
       CompleteItem(contact, event, ObjectiveKind::kAcknowledge, at);
       return count(kind_index);
     case EventKind::kCustomerReplied:

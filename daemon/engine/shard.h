@@ -179,22 +179,23 @@ class Shard {
 
   Attempt TryApply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
   Attempt Arrive(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
-  Attempt Transition(Contact& contact, const Event& event);
-  void StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, absl::Time at);
+  // `at` is event.occurred_at in nanoseconds.
+  Attempt Transition(Contact& contact, const Event& event, Nanos at);
+  void StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at);
 
   // Item objectives (shard_items.cc). Every change to a clock goes through
   // these, so that the queue's open-item gauges follow it.
   const Objective* ObjectiveOf(const Contact& contact, ObjectiveKind kind) const;
   ItemClock* RunningClock(Contact& contact, ObjectiveKind kind);
   // Starts `kind` at `at` if the policy has it and it is not running.
-  void StartItem(Contact& contact, ObjectiveKind kind, absl::Time at);
+  void StartItem(Contact& contact, ObjectiveKind kind, Nanos at);
   // Completes the running clock of `kind`, if any: met or missed by elapsed
   // time; a late one not yet fired counts its breach now.
-  void CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, absl::Time at);
+  void CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, Nanos at);
   // Completes every running item clock but the answer clock.
-  void CompleteOpenItems(Contact& contact, const Event& event, absl::Time at);
-  void PauseItems(Contact& contact, absl::Time at);
-  void ResumeItems(Contact& contact, absl::Time at);
+  void CompleteOpenItems(Contact& contact, const Event& event, Nanos at);
+  void PauseItems(Contact& contact, Nanos at);
+  void ResumeItems(Contact& contact, Nanos at);
   // Moves the open-item gauges of `contact` to `to` (a transfer).
   void MoveItems(Contact& contact, QueueStats* to);
   // Fires the state changes of `contact` that are due at `now` (now_, in
@@ -212,6 +213,20 @@ class Shard {
   void RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now);
   // Moves the shard's clock (and its period clocks) forward to `now`.
   void AdvanceClock(absl::Time now);
+  void SetNow(absl::Time now) {
+    now_ = now;
+    now_nanos_ = ToNanos(now);
+  }
+  // What an event's checks and bookkeeping derive from the daemon time it
+  // is applied at, computed once per batch (its events share it), not per
+  // event: absl::Time's arithmetic is out-of-line library calls.
+  struct ApplyClock {
+    absl::Time now = absl::InfinitePast();
+    Nanos nanos = kInfinitePastNanos;
+    absl::Time future_limit;  // later event times are refused
+    PackedTime expiry;        // of a contact touched now (contact_retention)
+  };
+  const ApplyClock& ClockFor(absl::Time now);
   void CountRejection(RejectReason reason) { health_.rejected[static_cast<int>(reason)] += 1; }
   ItemResult Reject(RejectReason reason, std::string detail);
   // The reason given for a time before kEarliestTime.
@@ -220,6 +235,8 @@ class Shard {
   const EngineOptions& options_;
   const Nanos allowance_nanos_;  // options_.reorder_allowance, converted once
   absl::Time now_ = absl::InfinitePast();
+  Nanos now_nanos_ = kInfinitePastNanos;  // now_, converted once
+  ApplyClock apply_clock_;
   ContactMap contacts_;
   // Looked up on every arrival without building QueueKey strings.
   struct QueueKeyView {

@@ -60,16 +60,16 @@ ItemClock* Shard::RunningClock(Contact& contact, ObjectiveKind kind) {
   return nullptr;
 }
 
-void Shard::StartItem(Contact& contact, ObjectiveKind kind, absl::Time at) {
+void Shard::StartItem(Contact& contact, ObjectiveKind kind, Nanos at) {
   const Objective* objective = ObjectiveOf(contact, kind);
   if (objective == nullptr || RunningClock(contact, kind) != nullptr) return;
   // The answer clock is a queue wait: PAUSED does not stop it.
   const bool paused = contact.paused && objective->pausable && kind != ObjectiveKind::kAnswer;
-  contact.clocks.emplace_back(*objective, at, now_, paused);
+  contact.clocks.emplace_back(*objective, at, now_nanos_, paused);
   contact.stats->TrackItem(contact.clocks.back());
 }
 
-void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, absl::Time at) {
+void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, Nanos at) {
   ItemClock* clock = RunningClock(contact, kind);
   if (clock == nullptr) return;
   const Objective& objective = *ObjectiveOf(contact, kind);
@@ -80,28 +80,28 @@ void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kin
     // Completed late before its deadline fired (an event that arrived late,
     // or a tick not yet run): every late cycle is a breach exactly once.
     totals.breaches += 1;
-    const absl::Time due = FromNanos(clock->due_nanos());
+    const Nanos due = clock->due_nanos();
     Alert(alerts_, ItemAlert::Kind::kBreach, contact, event.source, event.contact_id, *clock,
-          due == absl::InfiniteFuture() ? at : due);
+          FromNanos(due == kNeverNanos ? at : due));
   }
   // The answer objective's outcomes are the seven of §3 (StopAnswerClock).
   if (kind != ObjectiveKind::kAnswer) {
     contact.stats->Advance(now_);
-    contact.stats->RecordItem(at, kind, met, clock->Elapsed(objective, at), options_.elapsed_buckets);
+    contact.stats->RecordItem(FromNanos(at), kind, met, clock->Elapsed(objective, at), options_.elapsed_buckets);
   }
   contact.clocks.erase(contact.clocks.begin() + (clock - contact.clocks.data()));
   // Its entries in the index are skipped when they come up.
   if (contact.clocks.empty()) contact.scheduled = kNeverNanos;
 }
 
-void Shard::CompleteOpenItems(Contact& contact, const Event& event, absl::Time at) {
+void Shard::CompleteOpenItems(Contact& contact, const Event& event, Nanos at) {
   for (int k = 0; k < kObjectiveKindCount; ++k) {
     const auto kind = static_cast<ObjectiveKind>(k);
     if (kind != ObjectiveKind::kAnswer) CompleteItem(contact, event, kind, at);
   }
 }
 
-void Shard::PauseItems(Contact& contact, absl::Time at) {
+void Shard::PauseItems(Contact& contact, Nanos at) {
   for (ItemClock& clock : contact.clocks) {
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
     if (!objective.pausable || clock.kind() == ObjectiveKind::kAnswer) continue;
@@ -111,11 +111,11 @@ void Shard::PauseItems(Contact& contact, absl::Time at) {
   }
 }
 
-void Shard::ResumeItems(Contact& contact, absl::Time at) {
+void Shard::ResumeItems(Contact& contact, Nanos at) {
   for (ItemClock& clock : contact.clocks) {
     if (!clock.paused()) continue;
     contact.stats->UntrackItem(clock);
-    clock.Resume(*ObjectiveOf(contact, clock.kind()), at, now_);
+    clock.Resume(*ObjectiveOf(contact, clock.kind()), at, now_nanos_);
     contact.stats->TrackItem(clock);
   }
 }

@@ -146,7 +146,7 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
     key.hash = ContactHash(key.source, key.contact_id);
     return key;
   };
-  now_ = in.Time();
+  SetNow(in.Time());
   health_.events_received = in.Varint();
   health_.records_received = in.Varint();
   health_.accepted = in.Varint();

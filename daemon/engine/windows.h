@@ -23,7 +23,7 @@ namespace slamon::engine {
 // One outcome as a window counts it: a stopped answer clock, or a completed
 // item objective (met or missed).
 struct WindowEntry {
-  static WindowEntry Answer(AnswerOutcome outcome, absl::Duration wait) { return {false, outcome, Seconds(wait)}; }
+  static WindowEntry Answer(AnswerOutcome outcome, double wait_seconds) { return {false, outcome, wait_seconds}; }
   static WindowEntry Item(ObjectiveKind kind, bool met) {
     return {true, AnswerOutcome::kAnsweredWithin, 0, kind, met};
   }
@@ -85,7 +85,9 @@ class RollingWindows {
   explicit RollingWindows(const WindowOptions& options);
 
   void Add(absl::Time at, const WindowEntry& entry);
-  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) { Add(at, WindowEntry::Answer(outcome, wait)); }
+  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
+    Add(at, WindowEntry::Answer(outcome, Seconds(wait)));
+  }
   // Moves the windows' end to `now`. Time never goes back: an earlier `now` is
   // ignored.
   void Advance(absl::Time now);
@@ -161,7 +163,9 @@ class PeriodWindows {
       : clock_(clock), history_intervals_(history_intervals) {}
 
   void Add(absl::Time at, const WindowEntry& entry);
-  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) { Add(at, WindowEntry::Answer(outcome, wait)); }
+  void Add(absl::Time at, AnswerOutcome outcome, absl::Duration wait) {
+    Add(at, WindowEntry::Answer(outcome, Seconds(wait)));
+  }
   // Starts new tallies if the clock has moved to a new period.
   void Sync();
   const WindowTally& interval() const { return interval_.tally; }

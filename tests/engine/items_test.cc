@@ -103,12 +103,12 @@ class ItemsTest : public ::testing::Test {
 TEST(ItemClockTest, CalendarDeadlinesAtTheEdgesOfTheNanosecondRange) {
   const Objective twenty = Item(ObjectiveKind::kAnswer, absl::Seconds(20));
   const absl::Time in_1960 = absl::FromUnixSeconds(-315'619'200);  // 1960-01-01T00:00:00Z
-  const ItemClock old(twenty, in_1960, in_1960, false);
+  const ItemClock old(twenty, ToNanos(in_1960), ToNanos(in_1960), false);
   EXPECT_EQ(old.due_nanos(), -315'619'200LL * 1'000'000'000 + 20'000'000'000);
   EXPECT_EQ(old.next_nanos(), old.due_nanos() + 1);  // no warning point: breached 1 ns past the due time
   // 290 years from 2026 is past 2262, the end of int64 nanoseconds.
   const Objective centuries = Item(ObjectiveKind::kResolution, absl::Hours(24 * 365 * 290));
-  const ItemClock late(centuries, T0(), T0(), false);
+  const ItemClock late(centuries, ToNanos(T0()), ToNanos(T0()), false);
   EXPECT_EQ(late.due_nanos(), kNeverNanos);
   EXPECT_EQ(late.next_nanos(), kNeverNanos);
 }
