@@ -1,6 +1,8 @@
 #include "daemon/ingest/wire_decoder.h"
 
+#include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -32,13 +34,16 @@ class Reader {
       *value = static_cast<uint8_t>(*p_++);
       return true;
     }
+    // The end and `max_bytes` checked once, not per byte (a timestamp's
+    // seconds take 5).
+    const int limit = static_cast<int>(std::min<ptrdiff_t>(max_bytes, end_ - p_));
     uint64_t result = 0;
-    for (int i = 0; i < max_bytes; ++i) {
-      if (p_ == end_) return false;
-      const uint8_t byte = static_cast<uint8_t>(*p_++);
-      if (i == 9 && byte > 1) return false;  // over 64 bits
+    for (int i = 0; i < limit; ++i) {
+      const uint8_t byte = static_cast<uint8_t>(p_[i]);
       result |= uint64_t{byte & 0x7fu} << (7 * i);
       if (byte < 0x80) {
+        if (i == 9 && byte > 1) return false;  // over 64 bits
+        p_ += i + 1;
         *value = result;
         return true;
       }

@@ -216,6 +216,28 @@ TEST(DaemonTest, IngestLagIsObservedPerEvent) {
   EXPECT_LE(sum, 280935 + 10 * 15);
 }
 
+// Lags are taken in int64 nanoseconds, which end in 1677 and 2262: a time
+// beyond them still counts its whole lag.
+TEST(DaemonTest, IngestLagOfTimesBeyondInt64NanosecondsIsWhole) {
+  Daemon daemon(kPhoneConfig);
+  auto stub = daemon.Stub();
+  const absl::Time now = absl::Now();
+  const absl::Time in_1200 = absl::FromCivil(absl::CivilSecond(1200, 1, 1), absl::UTCTimeZone());
+  const absl::Time in_2300 = absl::FromCivil(absl::CivilSecond(2300, 1, 1), absl::UTCTimeZone());
+  v1::EventBatch batch;
+  batch.set_sequence(1);
+  *batch.add_events() = Event(v1::ARRIVED, "old", in_1200);
+  *batch.add_events() = Event(v1::ARRIVED, "new", in_2300);
+  ASSERT_EQ(Stream(*stub, {batch}).size(), 1u);
+  const testing::Samples m = ParseMetrics(daemon.Scrape());
+  EXPECT_EQ(Sample(m, "slamon_ingest_lag_seconds_count"), 2);
+  // Both lags (the second negative), plus up to 15 s in transit for each.
+  const double expected = absl::ToDoubleSeconds(now - in_1200) + absl::ToDoubleSeconds(now - in_2300);
+  const double sum = Sample(m, "slamon_ingest_lag_seconds_sum").value_or(0);
+  EXPECT_GE(sum, expected - 1);  // the page's float text
+  EXPECT_LE(sum, expected + 2 * 15);
+}
+
 
 TEST(DaemonTest, SighupReloadsPoliciesForNewContacts) {
   Daemon daemon(kPhoneConfig);
