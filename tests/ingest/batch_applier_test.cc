@@ -75,6 +75,30 @@ TEST(ConvertTest, EveryFieldIsSetWhenAnEventIsRefilled) {
   EXPECT_EQ(full.agent(), "agent-with-a-long-name");
 }
 
+// Times that fit int64 nanoseconds are built from one count of them; the
+// rest (years 0001..1677, 2262..9999) from seconds plus nanoseconds. Both
+// give the instant absl's arithmetic gives, at the edges and past them.
+TEST(ConvertTest, OccurredAtIsExactAcrossTheRangeOfInt64Nanoseconds) {
+  for (const int64_t seconds : {int64_t{-62135596800}, int64_t{-9'000'000'001}, int64_t{-9'000'000'000}, int64_t{-1},
+                                int64_t{0}, int64_t{1'772'442'000}, int64_t{9'000'000'000}, int64_t{9'000'000'001},
+                                int64_t{253402300799}}) {
+    for (const int32_t nanos : {0, 1, 999'999'999}) {
+      v1::ContactEvent wire = Wire(v1::ARRIVED, "a", 0);
+      wire.mutable_occurred_at()->set_seconds(seconds);
+      wire.mutable_occurred_at()->set_nanos(nanos);
+      engine::Event e;
+      ASSERT_FALSE(ToEngine(wire, &e)) << seconds;
+      EXPECT_EQ(e.occurred_at, absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos)) << seconds << " " << nanos;
+    }
+  }
+  v1::ContactEvent past_9999 = Wire(v1::ARRIVED, "a", 0);
+  past_9999.mutable_occurred_at()->set_seconds(253402300800);
+  engine::Event e;
+  const std::optional<ConversionError> error = ToEngine(past_9999, &e);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->detail, "occurred_at is out of range");
+}
+
 class BatchApplierTest : public ::testing::Test {
  protected:
   v1::BatchAck Apply(v1::EventBatch batch) {
