@@ -26,6 +26,10 @@ cmake --build build-asan -j"$jobs"
 # memory, and takes eight minutes: the release stage runs it.
 run_ctest --test-dir build-asan -LE alerting_test
 
+# Not query_test: Debian's gRPC is not built with TSan, so the hand-offs of
+# its completion queues are invisible to it and every reactor callback of an
+# in-process server reports a race. The Query service's watches (one mutex
+# each, lifetimes by shared_ptr) run under ASan above.
 echo "== TSan (engine, ingest, storage, export)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLAMON_SANITIZE=thread -DSLAMON_BUILD_BENCH=OFF
 cmake --build build-tsan -j"$jobs" --target engine_test ingest_test storage_test export_test
