@@ -161,12 +161,13 @@ TEST_F(QueryServiceTest, EveryWatcherGetsItsAlertsInOrderWhilePublishersAndCance
     });
   }
   for (std::thread& t : publishers) t.join();
-  // Shutdown drops what a watch has not yet written: wait until all is read.
+  // Shutdown drops what a watch has not yet written: wait until all is read
+  // (and the canceller has cancelled).
   ASSERT_TRUE(Eventually([&] {
     for (size_t i = 0; i < 3; ++i) {
       if (watchers[i]->published_read != 2 * kPerPublisher) return false;
     }
-    return q1_breaches.published_read == kPerPublisher;
+    return q1_breaches.published_read == kPerPublisher && canceller.published_read == canceller.cancel_after;
   }));
   service_.Shutdown();
   for (auto& w : watchers) w->thread.join();
