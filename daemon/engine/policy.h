@@ -83,6 +83,8 @@ struct Objective {
   // close of its due day, before the next opening, is within: no open time
   // passed.)
   bool Met(absl::Time from, absl::Time at) const;
+  // The same in nanoseconds, as the answer outcome judges every answer.
+  bool MetNanos(Nanos from, Nanos at) const { return ElapsedNanos(from, at) <= BudgetNanos(from); }
   // The elapsed time at which the warning fires for this budget, if any.
   std::optional<absl::Duration> WarnAt(absl::Duration budget) const { return warn.At(budget); }
   // Whether, at `now`, a clock started at `from` has passed the warning point.

@@ -254,8 +254,7 @@ void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end,
       // about the caller's patience, so in real seconds.
       const Nanos short_abandon = DurationNanos(answer->short_abandon);
       const bool is_short = short_abandon > 0 && wait <= short_abandon;
-      const bool met = answer->ElapsedNanos(start, at) <= answer->BudgetNanos(start);
-      stats.RecordAnswer(FromNanos(at), ClassifyAnswer(end, met, is_short), wait);
+      stats.RecordAnswer(FromNanos(at), ClassifyAnswer(end, answer->MetNanos(start, at), is_short), wait);
     }
   }
   contact.answer_end = end;

@@ -238,7 +238,6 @@ TEST(DaemonTest, IngestLagOfTimesBeyondInt64NanosecondsIsWhole) {
   EXPECT_LE(sum, expected + 2 * 15);
 }
 
-
 TEST(DaemonTest, SighupReloadsPoliciesForNewContacts) {
   Daemon daemon(kPhoneConfig);
   std::string next = kPhoneConfig;
