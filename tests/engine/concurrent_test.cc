@@ -1,5 +1,8 @@
 // Several ingest threads, a ticker and a scraper on one engine at once (run
 // under ThreadSanitizer in CI). The final figures must be exact.
+#include <algorithm>
+#include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -61,6 +64,66 @@ TEST(ConcurrentEngineTest, ParallelBatchesGiveExactTotals) {
   EXPECT_EQ(within, uint64_t{kThreads * kContactsPerThread / 2});
   EXPECT_EQ(late, uint64_t{kThreads * kContactsPerThread / 2});
   EXPECT_EQ(s.health.accepted, uint64_t{2 * kThreads * kContactsPerThread});
+}
+
+// A batch that finds every shard it needs busy spins a while, then sleeps
+// on one (Engine::Apply). One huge batch holds each shard far longer than
+// that spin while this thread applies small batches over the same shards:
+// every event lands once, and each contact's answer after its arrival.
+TEST(ConcurrentEngineTest, SmallBatchesWaitOutAShardHeldLongerThanTheySpin) {
+  EngineOptions options;
+  options.shards = 2;
+  Engine engine(options, OnePolicy(AnswerObjective(20)));
+  // Contact j waits 10 s (even j) or 30 s (odd): answered within or late.
+  auto contacts = [](const std::string& prefix, int from, int to) {
+    std::vector<Event> batch;
+    for (int j = from; j < to; ++j) {
+      const std::string id = prefix + std::to_string(j);
+      batch.push_back(Arrival(id, j % 1000, "q" + std::to_string(j % 3)));
+      batch.push_back(MakeEvent(EventKind::kAnswered, id, j % 1000 + (j % 2 ? 30 : 10)));
+    }
+    return batch;
+  };
+  auto not_accepted = [](const std::vector<ItemResult>& results) {
+    return std::count_if(results.begin(), results.end(), [](const ItemResult& r) { return !r.accepted(); });
+  };
+  constexpr int kHugeContacts = 40000;
+  constexpr int kSmallContacts = 4;  // half of them even
+  const std::vector<Event> huge = contacts("huge-", 0, kHugeContacts);
+  std::atomic<bool> huge_applied{false};
+  ptrdiff_t huge_not_accepted = 0;
+  std::thread big([&] {
+    std::vector<ItemResult> results(huge.size());
+    engine.Apply(huge, {}, At(5000), results);
+    huge_applied = true;
+    huge_not_accepted = not_accepted(results);
+  });
+  // Small batches all the while the huge one is applied, and some after.
+  int small_batches = 0;
+  ptrdiff_t small_not_accepted = 0;
+  for (; !huge_applied.load() || small_batches < 100; ++small_batches) {
+    const std::vector<Event> batch =
+        contacts("small-", small_batches * kSmallContacts, (small_batches + 1) * kSmallContacts);
+    std::vector<ItemResult> results(batch.size());
+    engine.Apply(batch, {}, At(5000), results);
+    small_not_accepted += not_accepted(results);
+  }
+  big.join();
+  EXPECT_EQ(huge_not_accepted, 0);
+  EXPECT_EQ(small_not_accepted, 0);
+  const EngineSnapshot s = engine.Snapshot(At(5000));
+  uint64_t within = 0, late = 0, arrived = 0;
+  for (const QueueSnapshot& q : s.queues) {
+    within += q.totals.outcomes[AnswerOutcome::kAnsweredWithin];
+    late += q.totals.outcomes[AnswerOutcome::kAnsweredLate];
+    arrived += q.totals.volume[static_cast<int>(EventKind::kArrived)];
+  }
+  const uint64_t contacts_applied = kHugeContacts + static_cast<uint64_t>(small_batches) * kSmallContacts;
+  EXPECT_EQ(arrived, contacts_applied);
+  EXPECT_EQ(within, contacts_applied / 2);
+  EXPECT_EQ(late, contacts_applied / 2);
+  EXPECT_EQ(s.health.accepted, 2 * contacts_applied);
+  EXPECT_EQ(s.health.duplicates, 0u);
 }
 
 }  // namespace
