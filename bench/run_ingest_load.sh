@@ -14,4 +14,18 @@ daemon=$!
 trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do [ -s "$dir/ports.json" ] && break; sleep 0.1; done
 grpc=$(sed -E 's/.*"grpc": "([^"]+)".*/\1/' "$dir/ports.json")
-"$build/bench/slamon-ingest-load" --daemon "$grpc" "$@"
+# slamond's CPU time (user + system, /proc/<pid>/stat, in clock ticks)
+# around the load: steadier than events/s when the machine's speed drifts.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+before=$(cpu_ticks)
+set +e
+"$build/bench/slamon-ingest-load" --daemon "$grpc" "$@" | tee "$dir/load.log"
+status=${PIPESTATUS[0]}
+set -e
+after=$(cpu_ticks)
+events=$(sed -nE 's/^([0-9]+) events in .*/\1/p' "$dir/load.log")
+if [ -n "$events" ]; then
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$events" \
+    'BEGIN { printf "slamond CPU: %.2f s (user + system), %.0f ns per event\n", t / hz, t / hz / n * 1e9 }'
+fi
+exit "$status"
