@@ -22,8 +22,8 @@ inline void CpuRelax() {
 
 // How long Apply spins on busy shards before it sleeps on one: at most
 // kSpinRounds rounds per batch, each a try_lock per shard still needed and
-// kPausesPerRound pauses; about half a millisecond in all, longer than a
-// 100-event batch holds a shard (~10 us).
+// kPausesPerRound pauses; about half a millisecond in all, several times
+// what a batch of 100 events holds a shard for (tens of microseconds).
 constexpr int kSpinRounds = 1000;
 constexpr int kPausesPerRound = 16;
 
@@ -113,8 +113,8 @@ void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord>
   // rather than queueing behind it shard after shard; when every shard it
   // still needs is busy it spins a while before it sleeps on one. Sleeping
   // at once cost a futex wait, a wake and two context switches about once
-  // per batch (docs/performance.md, 2026-11-23: two streams into the
-  // in-memory daemon went from 0.39x to 0.47x the raw sink).
+  // per batch (docs/performance.md, 2026-11-23, seventh session: two
+  // streams into the in-memory daemon, 0.41x -> 0.46x the raw sink).
   int idle_rounds = 0;
   while (!pending.empty()) {
     const size_t before = pending.size();

@@ -74,7 +74,9 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   // Applies events then records; results[i] belongs to events[i] and
-  // results[events.size() + j] to records[j]. Thread-safe.
+  // results[events.size() + j] to records[j]. Thread-safe: each shard's
+  // items in batch order, the shards in whatever order they come free (a
+  // busy one is spun on a while before it is slept on).
   void Apply(std::span<const Event> events, std::span<const ContactRecord> records,
              absl::Time now, std::span<ItemResult> results);
   ItemResult ApplyOne(const Event& event, absl::Time now);
