@@ -19,6 +19,22 @@ using testing::At;
 using testing::MakeEvent;
 using testing::OnePolicy;
 
+// Arrivals and answers within or late, summed over every queue.
+struct AnswerTotals {
+  uint64_t arrived = 0;
+  uint64_t within = 0;
+  uint64_t late = 0;
+};
+AnswerTotals TotalsOf(const EngineSnapshot& s) {
+  AnswerTotals totals;
+  for (const QueueSnapshot& q : s.queues) {
+    totals.arrived += q.totals.volume[static_cast<int>(EventKind::kArrived)];
+    totals.within += q.totals.outcomes[AnswerOutcome::kAnsweredWithin];
+    totals.late += q.totals.outcomes[AnswerOutcome::kAnsweredLate];
+  }
+  return totals;
+}
+
 TEST(ConcurrentEngineTest, ParallelBatchesGiveExactTotals) {
   EngineOptions options;
   options.shards = 4;
@@ -53,16 +69,11 @@ TEST(ConcurrentEngineTest, ParallelBatchesGiveExactTotals) {
   done = true;
   scraper.join();
   const EngineSnapshot s = engine.Snapshot(At(5000));
-  uint64_t within = 0, late = 0, arrived = 0;
-  for (const QueueSnapshot& q : s.queues) {
-    within += q.totals.outcomes[AnswerOutcome::kAnsweredWithin];
-    late += q.totals.outcomes[AnswerOutcome::kAnsweredLate];
-    arrived += q.totals.volume[static_cast<int>(EventKind::kArrived)];
-  }
+  const AnswerTotals totals = TotalsOf(s);
   EXPECT_EQ(s.queues.size(), 7u);
-  EXPECT_EQ(arrived, uint64_t{kThreads * kContactsPerThread});
-  EXPECT_EQ(within, uint64_t{kThreads * kContactsPerThread / 2});
-  EXPECT_EQ(late, uint64_t{kThreads * kContactsPerThread / 2});
+  EXPECT_EQ(totals.arrived, uint64_t{kThreads * kContactsPerThread});
+  EXPECT_EQ(totals.within, uint64_t{kThreads * kContactsPerThread / 2});
+  EXPECT_EQ(totals.late, uint64_t{kThreads * kContactsPerThread / 2});
   EXPECT_EQ(s.health.accepted, uint64_t{2 * kThreads * kContactsPerThread});
 }
 
@@ -112,16 +123,11 @@ TEST(ConcurrentEngineTest, SmallBatchesWaitOutAShardHeldLongerThanTheySpin) {
   EXPECT_EQ(huge_not_accepted, 0);
   EXPECT_EQ(small_not_accepted, 0);
   const EngineSnapshot s = engine.Snapshot(At(5000));
-  uint64_t within = 0, late = 0, arrived = 0;
-  for (const QueueSnapshot& q : s.queues) {
-    within += q.totals.outcomes[AnswerOutcome::kAnsweredWithin];
-    late += q.totals.outcomes[AnswerOutcome::kAnsweredLate];
-    arrived += q.totals.volume[static_cast<int>(EventKind::kArrived)];
-  }
+  const AnswerTotals totals = TotalsOf(s);
   const uint64_t contacts_applied = kHugeContacts + static_cast<uint64_t>(small_batches) * kSmallContacts;
-  EXPECT_EQ(arrived, contacts_applied);
-  EXPECT_EQ(within, contacts_applied / 2);
-  EXPECT_EQ(late, contacts_applied / 2);
+  EXPECT_EQ(totals.arrived, contacts_applied);
+  EXPECT_EQ(totals.within, contacts_applied / 2);
+  EXPECT_EQ(totals.late, contacts_applied / 2);
   EXPECT_EQ(s.health.accepted, 2 * contacts_applied);
   EXPECT_EQ(s.health.duplicates, 0u);
 }
