@@ -34,8 +34,28 @@ class Reader {
       *value = static_cast<uint8_t>(*p_++);
       return true;
     }
-    // The end and `max_bytes` checked once, not per byte (a timestamp's
-    // seconds take 5).
+    if (end_ - p_ >= 8) {  // not within 8 bytes of the end: a word at a time
+      uint64_t word;
+      std::memcpy(&word, p_, 8);
+      // The first byte without the continuation bit ends the varint.
+      const uint64_t ends = ~word & 0x8080808080808080ULL;
+      if (ends != 0) {
+        const int length = (std::countr_zero(ends) + 1) / 8;
+        if (length > max_bytes) return false;
+        // Keep its bytes' low 7 bits, then close the gaps between them:
+        // pairs of 7 into 14, 14 into 28, 28 into 56.
+        uint64_t x = word & (length == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * length)) - 1) &
+                     0x7f7f7f7f7f7f7f7fULL;
+        x = (x & 0x007f007f007f007fULL) | ((x & 0x7f007f007f007f00ULL) >> 1);
+        x = (x & 0x00003fff00003fffULL) | ((x & 0x3fff00003fff0000ULL) >> 2);
+        x = (x & 0x000000000fffffffULL) | ((x & 0x0fffffff00000000ULL) >> 4);
+        p_ += length;
+        *value = x;
+        return true;
+      }
+    }
+    // Near the end, or 9 or 10 bytes long: the end and `max_bytes` checked
+    // once, not per byte.
     const int limit = static_cast<int>(std::min<ptrdiff_t>(max_bytes, end_ - p_));
     uint64_t result = 0;
     for (int i = 0; i < limit; ++i) {
@@ -118,10 +138,15 @@ bool DecodeTimestamp(absl::string_view bytes, EventScalars* out) {
 // One ContactEvent; every field of `out` is set (a kept event holds an
 // earlier one's).
 bool DecodeEvent(absl::string_view bytes, engine::Event* out, EventScalars* scalars) {
-  for (std::string* s : {&out->source, &out->event_id, &out->contact_id, &out->queue, &out->channel,
-                         &out->category, &out->customer_id, &out->agent}) {
-    s->clear();
-  }
+  // One by one: a loop over their addresses was ~60 instructions an event.
+  out->source.clear();
+  out->event_id.clear();
+  out->contact_id.clear();
+  out->queue.clear();
+  out->channel.clear();
+  out->category.clear();
+  out->customer_id.clear();
+  out->agent.clear();
   Reader r(bytes);
   uint64_t tag;
   absl::string_view timestamp;
