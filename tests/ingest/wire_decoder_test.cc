@@ -200,6 +200,33 @@ TEST(WireDecoderTest, DeclinesWhatItLeavesToProtobuf) {
   EXPECT_EQ(decoded.failures[0].error.detail, "arrived_at is required");
 }
 
+// Varints of every length, 1 to 10 bytes, at both ends of each length's
+// range: read a word at a time where 8 bytes follow (a batch with an event
+// after its sequence), a byte at a time near the end (the sequence last).
+TEST(WireDecoderTest, ReadsVarintsOfEveryLengthExactly) {
+  DecodedBatch decoded;
+  for (int length = 1; length <= 10; ++length) {
+    // 0 is not written at all (proto3's default), so 1 for one byte.
+    const uint64_t lowest = length == 1 ? 1 : uint64_t{1} << (7 * (length - 1));
+    const uint64_t highest = length == 10 ? ~uint64_t{0} : (uint64_t{1} << (7 * length)) - 1;
+    for (const uint64_t value : {lowest, highest}) {
+      for (const bool event_follows : {true, false}) {
+        v1::EventBatch batch;
+        batch.set_sequence(value);
+        if (event_follows) *batch.add_events() = Answered();
+        const std::string wire = batch.SerializeAsString();
+        // Tag, then the varint: it is `length` bytes long.
+        ASSERT_EQ(wire.size(), 1 + static_cast<size_t>(length) + (event_follows ? 2 + Answered().ByteSizeLong() : 0));
+        ASSERT_TRUE(DecodeBatch(wire, &decoded)) << length << " bytes, " << value;
+        EXPECT_EQ(decoded.sequence, value) << length << " bytes";
+        EXPECT_EQ(decoded.n_converted, event_follows ? 1u : 0u);
+      }
+    }
+  }
+  // Over 64 bits: the decoder declines it, leaving it to protobuf.
+  EXPECT_FALSE(DecodeBatch(std::string("\x08\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 11), &decoded));
+}
+
 TEST(WireDecoderTest, LaterValuesOfAFieldWinAsInProtobuf) {
   // The same string and scalar fields twice, out of field order.
   const std::string wire = WithExtraBytes(Answered(), absl::string_view("\x12\x03" "acd" "\x28\x04" "\x1a\x02" "c2", 11));
