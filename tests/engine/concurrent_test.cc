@@ -35,6 +35,19 @@ AnswerTotals TotalsOf(const EngineSnapshot& s) {
   return totals;
 }
 
+// Contacts `from` to `to` (ids `prefix` + j) arriving at j % 1000 s in
+// queue "q<j % queues>" and answered 10 s later (even j: within 20 s) or
+// 30 s later (odd: late), each answer right after its arrival.
+std::vector<Event> AnsweredContacts(const std::string& prefix, int from, int to, int queues) {
+  std::vector<Event> batch;
+  for (int j = from; j < to; ++j) {
+    const std::string id = prefix + std::to_string(j);
+    batch.push_back(Arrival(id, j % 1000, "q" + std::to_string(j % queues)));
+    batch.push_back(MakeEvent(EventKind::kAnswered, id, j % 1000 + (j % 2 ? 30 : 10)));
+  }
+  return batch;
+}
+
 TEST(ConcurrentEngineTest, ParallelBatchesGiveExactTotals) {
   EngineOptions options;
   options.shards = 4;
@@ -52,13 +65,8 @@ TEST(ConcurrentEngineTest, ParallelBatchesGiveExactTotals) {
   for (int t = 0; t < kThreads; ++t) {
     writers.emplace_back([&engine, t] {
       for (int i = 0; i < kContactsPerThread; i += 50) {
-        // 50 contacts a batch: arrivals then answers, 10 s or 30 s waits.
-        std::vector<Event> batch;
-        for (int j = i; j < i + 50; ++j) {
-          const std::string id = "t" + std::to_string(t) + "-" + std::to_string(j);
-          batch.push_back(Arrival(id, j % 1000, "q" + std::to_string(j % 7)));
-          batch.push_back(MakeEvent(EventKind::kAnswered, id, j % 1000 + (j % 2 ? 30 : 10)));
-        }
+        // 50 contacts a batch over 7 queues.
+        const std::vector<Event> batch = AnsweredContacts("t" + std::to_string(t) + "-", i, i + 50, 7);
         std::vector<ItemResult> results(batch.size());
         engine.Apply(batch, {}, At(5000), results);
         for (const ItemResult& r : results) ASSERT_TRUE(r.accepted()) << r.detail;
@@ -85,22 +93,12 @@ TEST(ConcurrentEngineTest, SmallBatchesWaitOutAShardHeldLongerThanTheySpin) {
   EngineOptions options;
   options.shards = 2;
   Engine engine(options, OnePolicy(AnswerObjective(20)));
-  // Contact j waits 10 s (even j) or 30 s (odd): answered within or late.
-  auto contacts = [](const std::string& prefix, int from, int to) {
-    std::vector<Event> batch;
-    for (int j = from; j < to; ++j) {
-      const std::string id = prefix + std::to_string(j);
-      batch.push_back(Arrival(id, j % 1000, "q" + std::to_string(j % 3)));
-      batch.push_back(MakeEvent(EventKind::kAnswered, id, j % 1000 + (j % 2 ? 30 : 10)));
-    }
-    return batch;
-  };
   auto not_accepted = [](const std::vector<ItemResult>& results) {
     return std::count_if(results.begin(), results.end(), [](const ItemResult& r) { return !r.accepted(); });
   };
   constexpr int kHugeContacts = 40000;
   constexpr int kSmallContacts = 4;  // half of them even
-  const std::vector<Event> huge = contacts("huge-", 0, kHugeContacts);
+  const std::vector<Event> huge = AnsweredContacts("huge-", 0, kHugeContacts, 3);
   std::atomic<bool> huge_applied{false};
   ptrdiff_t huge_not_accepted = 0;
   std::thread big([&] {
@@ -114,7 +112,7 @@ TEST(ConcurrentEngineTest, SmallBatchesWaitOutAShardHeldLongerThanTheySpin) {
   ptrdiff_t small_not_accepted = 0;
   for (; !huge_applied.load() || small_batches < 100; ++small_batches) {
     const std::vector<Event> batch =
-        contacts("small-", small_batches * kSmallContacts, (small_batches + 1) * kSmallContacts);
+        AnsweredContacts("small-", small_batches * kSmallContacts, (small_batches + 1) * kSmallContacts, 3);
     std::vector<ItemResult> results(batch.size());
     engine.Apply(batch, {}, At(5000), results);
     small_not_accepted += not_accepted(results);
