@@ -77,65 +77,132 @@ std::shared_ptr<const PolicySet> Engine::policies() const {
   return policies_;
 }
 
-void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord> records,
-                   absl::Time now, std::span<ItemResult> results) {
-  SLAMON_CHECK(results.size() == events.size() + records.size());
-  const std::shared_ptr<const PolicySet> policies = this->policies();
-  // Hash every item before any lock is taken, then group by shard so that
-  // each shard's lock is taken once per batch, keeping each shard's items
-  // in batch order.
-  std::vector<Shard::EventKeys> keys(results.size());
-  std::vector<uint32_t> shard_of(results.size());
-  for (size_t i = 0; i < results.size(); ++i) {
-    keys[i] = i < events.size() ? Shard::KeysOf(events[i])
-                                : Shard::EventKeys{Shard::ContactHash(records[i - events.size()].source,
-                                                                      records[i - events.size()].contact_id)};
-    shard_of[i] = static_cast<uint32_t>(ShardOf(keys[i].contact_hash));
+// What a change does, per shard: the Engine's side of a Turn.
+struct Engine::Turn::Plan {
+  enum class Kind : uint8_t { kApply, kTick, kSetPolicies };
+  Kind kind = Kind::kApply;
+  std::span<const Event> events;
+  std::span<const ContactRecord> records;
+  // Per item (events, then records): its keys and its shard.
+  std::vector<Shard::EventKeys> keys;
+  std::vector<uint32_t> shard_of;
+  // The shards it touches, ascending, and once taken its place in each.
+  absl::InlinedVector<uint32_t, 16> shards;
+  absl::InlinedVector<uint64_t, 16> places;
+  // kApply: the set current at its turn; kSetPolicies: the new set.
+  std::shared_ptr<const PolicySet> policies;
+  absl::InlinedVector<RejectReason, 4> rejected_at_edge;
+  bool taken = false;
+  bool applied = false;
+};
+
+Engine::Turn::Turn(std::unique_ptr<Plan> plan) : plan_(std::move(plan)) {}
+Engine::Turn::Turn(Turn&&) noexcept = default;
+Engine::Turn& Engine::Turn::operator=(Turn&& other) noexcept {
+  SLAMON_CHECK(plan_ == nullptr || !plan_->taken || plan_->applied);
+  plan_ = std::move(other.plan_);
+  return *this;
+}
+Engine::Turn::~Turn() { SLAMON_CHECK(plan_ == nullptr || !plan_->taken || plan_->applied); }
+
+void Engine::Turn::CountRejectedAtEdge(RejectReason reason) {
+  SLAMON_CHECK(!plan_->taken);
+  plan_->rejected_at_edge.push_back(reason);
+}
+
+void Engine::PlanItems(Turn::Plan& plan) const {
+  const std::span<const Event> events = plan.events;
+  const std::span<const ContactRecord> records = plan.records;
+  const size_t items = events.size() + records.size();
+  plan.keys.resize(items);
+  plan.shard_of.resize(items);
+  absl::InlinedVector<bool, 16> touched(slots_.size());
+  for (size_t i = 0; i < items; ++i) {
+    plan.keys[i] = i < events.size() ? Shard::KeysOf(events[i])
+                                     : Shard::EventKeys{Shard::ContactHash(records[i - events.size()].source,
+                                                                           records[i - events.size()].contact_id)};
+    plan.shard_of[i] = static_cast<uint32_t>(ShardOf(plan.keys[i].contact_hash));
+    touched[plan.shard_of[i]] = true;
   }
-  auto apply_in = [&](uint32_t s) {
-    Shard& shard = slots_[s]->shard;
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (shard_of[i] == s) shard.PrefetchFor(events[i], keys[i]);
-    }
-    for (size_t i = 0; i < results.size(); ++i) {
-      if (shard_of[i] != s) continue;
-      results[i] = i < events.size()
-                       ? shard.Apply(events[i], keys[i], *policies, now)
-                       : shard.ApplyRecord(records[i - events.size()], keys[i].contact_hash, *policies, now);
-    }
-  };
-  absl::InlinedVector<uint32_t, 16> pending;
   for (uint32_t s = 0; s < slots_.size(); ++s) {
-    if (std::find(shard_of.begin(), shard_of.end(), s) != shard_of.end()) pending.push_back(s);
+    if (touched[s]) plan.shards.push_back(s);
   }
+}
+
+template <typename ApplyIn>
+void Engine::InEachShard(Turn::Plan& plan, ApplyIn apply_in) {
+  const bool ordered = plan.taken;
+  // Indices into plan.shards of the shards still to do.
+  absl::InlinedVector<uint32_t, 16> pending(plan.shards.size());
+  for (uint32_t k = 0; k < pending.size(); ++k) pending[k] = k;
+  auto run = [&](uint32_t k, std::unique_lock<std::mutex>& lock) {
+    Slot& slot = *slots_[plan.shards[k]];
+    apply_in(plan.shards[k]);
+    if (!ordered) return;
+    slot.turns_done.store(plan.places[k] + 1, std::memory_order_release);
+    lock.unlock();
+    slot.turn_done.notify_all();
+  };
   // Free shards first, then spin, then sleep. A batch that finds a shard
-  // busy with another stream's batch goes on to the next and comes back,
-  // rather than queueing behind it shard after shard; when every shard it
-  // still needs is busy it spins a while before it sleeps on one. Sleeping
-  // at once cost a futex wait, a wake and two context switches about once
-  // per batch (docs/performance.md, 2026-11-23, seventh session: two
-  // streams into the in-memory daemon, 0.41x -> 0.46x the raw sink).
+  // busy with another stream's batch (or, ordered, not yet at its turn)
+  // goes on to the next and comes back, rather than queueing behind it
+  // shard after shard; when every shard it still needs is busy it spins a
+  // while before it sleeps on one. Sleeping at once cost a futex wait, a
+  // wake and two context switches about once per batch
+  // (docs/performance.md, 2026-11-23, seventh session: two streams into
+  // the in-memory daemon, 0.41x -> 0.46x the raw sink).
   int idle_rounds = 0;
   while (!pending.empty()) {
     const size_t before = pending.size();
-    for (size_t k = 0; k < pending.size();) {
-      std::unique_lock lock(slots_[pending[k]]->mu, std::try_to_lock);
-      if (!lock.owns_lock()) {
-        ++k;
+    for (size_t i = 0; i < pending.size();) {
+      const uint32_t k = pending[i];
+      Slot& slot = *slots_[plan.shards[k]];
+      std::unique_lock lock(slot.mu, std::defer_lock);
+      if ((ordered && slot.turns_done.load(std::memory_order_acquire) != plan.places[k]) || !lock.try_lock()) {
+        ++i;
         continue;
       }
-      apply_in(pending[k]);
-      pending.erase(pending.begin() + static_cast<ptrdiff_t>(k));
+      run(k, lock);
+      pending.erase(pending.begin() + static_cast<ptrdiff_t>(i));
     }
     if (pending.size() < before) continue;
     if (++idle_rounds < kSpinRounds) {
       for (int i = 0; i < kPausesPerRound; ++i) CpuRelax();
       continue;
     }
-    std::lock_guard lock(slots_[pending.front()]->mu);
-    apply_in(pending.front());
+    const uint32_t k = pending.front();
+    Slot& slot = *slots_[plan.shards[k]];
+    std::unique_lock lock(slot.mu);
+    if (ordered) {
+      slot.turn_done.wait(lock, [&] { return slot.turns_done.load(std::memory_order_relaxed) == plan.places[k]; });
+    }
+    run(k, lock);
     pending.erase(pending.begin());
   }
+}
+
+void Engine::ApplyInShard(const Turn::Plan& plan, uint32_t s, absl::Time now, std::span<ItemResult> results) {
+  Shard& shard = slots_[s]->shard;
+  const std::span<const Event> events = plan.events;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (plan.shard_of[i] == s) shard.PrefetchFor(events[i], plan.keys[i]);
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (plan.shard_of[i] != s) continue;
+    results[i] = i < events.size() ? shard.Apply(events[i], plan.keys[i], *plan.policies, now)
+                                   : shard.ApplyRecord(plan.records[i - events.size()], plan.keys[i].contact_hash,
+                                                       *plan.policies, now);
+  }
+}
+
+void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord> records,
+                   absl::Time now, std::span<ItemResult> results) {
+  SLAMON_CHECK(results.size() == events.size() + records.size());
+  // Every item is hashed before any lock is taken; each shard's lock is
+  // then taken once per batch, keeping each shard's items in batch order.
+  Turn::Plan plan{.events = events, .records = records, .policies = policies()};
+  PlanItems(plan);
+  InEachShard(plan, [&](uint32_t s) { ApplyInShard(plan, s, now, results); });
 }
 
 ItemResult Engine::ApplyOne(const Event& event, absl::Time now) {
@@ -151,16 +218,80 @@ void Engine::Tick(absl::Time now, std::vector<ItemAlert>* alerts) {
   }
 }
 
-void Engine::SetPolicies(std::shared_ptr<const PolicySet> policies) {
+void Engine::MakeCurrent(std::shared_ptr<const PolicySet> policies) {
   SLAMON_CHECK(policies != nullptr);
-  {
-    std::lock_guard lock(policies_mu_);
-    policies_ = policies;
-    generations_.push_back(policies);
-  }
+  std::lock_guard lock(policies_mu_);
+  policies_ = policies;
+  generations_.push_back(std::move(policies));
+}
+
+void Engine::SetPolicies(std::shared_ptr<const PolicySet> policies) {
+  MakeCurrent(policies);
   for (auto& slot : slots_) {
     std::lock_guard lock(slot->mu);
     slot->shard.Repoint(*policies);
+  }
+}
+
+Engine::Turn Engine::PrepareApply(std::span<const Event> events, std::span<const ContactRecord> records) const {
+  auto plan = std::make_unique<Turn::Plan>();
+  plan->events = events;
+  plan->records = records;
+  PlanItems(*plan);
+  return Turn(std::move(plan));
+}
+
+Engine::Turn Engine::PrepareTick() const {
+  auto plan = std::make_unique<Turn::Plan>();
+  plan->kind = Turn::Plan::Kind::kTick;
+  for (uint32_t s = 0; s < slots_.size(); ++s) plan->shards.push_back(s);
+  return Turn(std::move(plan));
+}
+
+Engine::Turn Engine::PrepareSetPolicies(std::shared_ptr<const PolicySet> policies) const {
+  SLAMON_CHECK(policies != nullptr);
+  Turn turn = PrepareTick();
+  turn.plan_->kind = Turn::Plan::Kind::kSetPolicies;
+  turn.plan_->policies = std::move(policies);
+  return turn;
+}
+
+void Engine::TakeTurn(Turn& turn) {
+  Turn::Plan& plan = *turn.plan_;
+  SLAMON_CHECK(!plan.taken);
+  if (plan.kind == Turn::Plan::Kind::kApply) plan.policies = policies();
+  if (plan.kind == Turn::Plan::Kind::kSetPolicies) MakeCurrent(plan.policies);
+  for (RejectReason reason : plan.rejected_at_edge) CountRejectedAtEdge(reason);
+  for (uint32_t s : plan.shards) plan.places.push_back(slots_[s]->turns_taken++);
+  plan.taken = true;
+}
+
+void Engine::Apply(Turn& turn, absl::Time now, std::span<ItemResult> results) {
+  Turn::Plan& plan = *turn.plan_;
+  SLAMON_CHECK(plan.kind == Turn::Plan::Kind::kApply && plan.taken && !plan.applied);
+  SLAMON_CHECK(results.size() == plan.keys.size());
+  InEachShard(plan, [&](uint32_t s) { ApplyInShard(plan, s, now, results); });
+  plan.applied = true;
+}
+
+void Engine::Tick(Turn& turn, absl::Time now, std::vector<ItemAlert>* alerts) {
+  Turn::Plan& plan = *turn.plan_;
+  SLAMON_CHECK(plan.kind == Turn::Plan::Kind::kTick && plan.taken && !plan.applied);
+  InEachShard(plan, [&](uint32_t s) { slots_[s]->shard.Tick(now, alerts); });
+  plan.applied = true;
+}
+
+void Engine::SetPolicies(Turn& turn) {
+  Turn::Plan& plan = *turn.plan_;
+  SLAMON_CHECK(plan.kind == Turn::Plan::Kind::kSetPolicies && plan.taken && !plan.applied);
+  InEachShard(plan, [&](uint32_t s) { slots_[s]->shard.Repoint(*plan.policies); });
+  plan.applied = true;
+}
+
+void Engine::AwaitTurns() const {
+  for (const auto& slot : slots_) {
+    std::unique_lock lock(slot->mu);
+    slot->turn_done.wait(lock, [&] { return slot->turns_done.load(std::memory_order_relaxed) == slot->turns_taken; });
   }
 }
 

@@ -92,6 +92,55 @@ class Engine {
   // matched at arrival.
   void SetPolicies(std::shared_ptr<const PolicySet> policies);
 
+  // Ordered changes, for a caller that logs its changes and must rebuild
+  // the same state by replaying the log in order (storage::Journal). Each
+  // shard's state depends only on the changes it saw and their order, so
+  // they need not apply one at a time, only in log order within each
+  // shard. The caller prepares a change (outside any lock), takes its turn
+  // in log order (under its own lock: the one serial step, O(shards)), and
+  // applies it after releasing that lock: in each shard it touches the
+  // change waits for the changes whose turns came before it there, and runs
+  // alongside the others. Replay and the plain calls above take no turns;
+  // they must not run while turns are taken or applied. A thread applies
+  // the turns it took in the order it took them (a later one would wait
+  // for ever for an earlier one it holds).
+  class Turn {
+   public:
+    Turn(Turn&&) noexcept;
+    Turn& operator=(Turn&&) noexcept;
+    // A turn taken must have been applied: the shards' later turns wait
+    // for it for ever otherwise, so dropping one crashes.
+    ~Turn();
+    // Counts an item of the batch that an adapter rejected before it
+    // reached the engine (as CountRejectedAtEdge) when the turn is taken,
+    // so that a cut between turns never holds part of a batch.
+    void CountRejectedAtEdge(RejectReason reason);
+
+   private:
+    friend class Engine;
+    struct Plan;
+    explicit Turn(std::unique_ptr<Plan> plan);
+    std::unique_ptr<Plan> plan_;
+  };
+  // Hashes the items and finds their shards. `events` and `records` must
+  // outlive the turn's Apply.
+  Turn PrepareApply(std::span<const Event> events, std::span<const ContactRecord> records) const;
+  Turn PrepareTick() const;
+  Turn PrepareSetPolicies(std::shared_ptr<const PolicySet> policies) const;
+  // Gives `turn` its place in every shard it touches, after every turn
+  // taken before. Calls must not overlap (the caller's lock orders them). An
+  // Apply turn takes the policies current now; a SetPolicies turn makes its
+  // policies current from here on (for new contacts).
+  void TakeTurn(Turn& turn);
+  // Apply, Tick and SetPolicies above, for a turn of their kind, taken.
+  void Apply(Turn& turn, absl::Time now, std::span<ItemResult> results);
+  void Tick(Turn& turn, absl::Time now, std::vector<ItemAlert>* alerts = nullptr);
+  void SetPolicies(Turn& turn);
+  // Returns once every turn taken has been applied. Where no TakeTurn can
+  // run meanwhile (under the caller's lock), the state is then a consistent
+  // cut for SaveState.
+  void AwaitTurns() const;
+
   // Counts an item that an adapter rejected before it reached the engine
   // (it could not be converted), so that every rejection is counted here.
   void CountRejectedAtEdge(RejectReason reason);
@@ -124,6 +173,16 @@ class Engine {
 
  private:
   struct Slot;
+  // Hashes the items of `plan` and finds their shards.
+  void PlanItems(Turn::Plan& plan) const;
+  // Runs `apply_in(shard)` once for each shard of `plan`, under the shard's
+  // lock and, for a turn taken, at its place in the shard's order.
+  template <typename ApplyIn>
+  void InEachShard(Turn::Plan& plan, ApplyIn apply_in);
+  // Makes `policies` the set new contacts match.
+  void MakeCurrent(std::shared_ptr<const PolicySet> policies);
+  // Applies the items of `plan` that belong to `shard`.
+  void ApplyInShard(const Turn::Plan& plan, uint32_t shard, absl::Time now, std::span<ItemResult> results);
   // The high bits choose the shard, so that keys of one shard still spread
   // over the low bits its hash tables use.
   size_t ShardOf(size_t contact_hash) const { return (contact_hash >> 40) % slots_.size(); }

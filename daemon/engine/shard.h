@@ -4,6 +4,8 @@
 #ifndef SLAMON_DAEMON_ENGINE_SHARD_H_
 #define SLAMON_DAEMON_ENGINE_SHARD_H_
 
+#include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <string>
@@ -282,11 +284,18 @@ class Shard {
   HealthSnapshot health_;
 };
 
-// A shard with its lock: the unit Engine keeps per shard.
+// A shard with its lock and its order of turns (Engine::Turn): the unit
+// Engine keeps per shard.
 struct Engine::Slot {
   Slot(const EngineOptions& options, int count) : shard(options, count) {}
   std::mutex mu;
   Shard shard;
+  // Places given out, under the ordering caller's lock.
+  uint64_t turns_taken = 0;
+  // Turns applied: written under mu by the turn that ends, read without it
+  // to pass over a shard whose turn has not come.
+  std::atomic<uint64_t> turns_done{0};
+  std::condition_variable turn_done;  // with mu, when turns_done moves
 };
 
 }  // namespace slamon::engine

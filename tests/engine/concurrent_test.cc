@@ -2,6 +2,8 @@
 // under ThreadSanitizer in CI). The final figures must be exact.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -128,6 +130,63 @@ TEST(ConcurrentEngineTest, SmallBatchesWaitOutAShardHeldLongerThanTheySpin) {
   EXPECT_EQ(totals.late, contacts_applied / 2);
   EXPECT_EQ(s.health.accepted, 2 * contacts_applied);
   EXPECT_EQ(s.health.duplicates, 0u);
+}
+
+// Ordered changes (Engine::Turn): a turn applied early waits in its shards
+// for the turns taken before it there, whatever the threads' timing.
+TEST(ConcurrentEngineTest, TurnsApplyInTheOrderTheyWereTaken) {
+  EngineOptions options;
+  options.shards = 2;
+  Engine engine(options, OnePolicy(AnswerObjective(20)));
+  // One arrival (same source and event id) in two queues: the first applied
+  // is accepted, the second is its duplicate.
+  const Event first = Arrival("c1", 0, "q-first");
+  const Event second = Arrival("c1", 0, "q-second");
+  Engine::Turn first_turn = engine.PrepareApply(std::span(&first, 1), {});
+  Engine::Turn second_turn = engine.PrepareApply(std::span(&second, 1), {});
+  engine.TakeTurn(first_turn);
+  engine.TakeTurn(second_turn);
+  ItemResult first_result, second_result;
+  std::thread early([&] { engine.Apply(second_turn, At(1), std::span(&second_result, 1)); });
+  // Time for the second turn to reach its shard first (it must wait there).
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  engine.Apply(first_turn, At(1), std::span(&first_result, 1));
+  early.join();
+  EXPECT_EQ(first_result.status, ItemResult::Status::kAccepted);
+  EXPECT_EQ(second_result.status, ItemResult::Status::kDuplicate);
+  const EngineSnapshot s = engine.Snapshot(At(1));
+  ASSERT_EQ(s.queues.size(), 1u);
+  EXPECT_EQ(s.queues[0].key.queue, "q-first");
+}
+
+// A turn applies with the policies current when it was taken, even when a
+// reload taken after it is applied first.
+TEST(ConcurrentEngineTest, TurnsApplyWithThePoliciesOfTheirPlaceInTheOrder) {
+  EngineOptions options;
+  options.shards = 2;
+  Engine engine(options, OnePolicy(AnswerObjective(20), "before"));
+  const Event early_arrival = Arrival("c1", 0);
+  const Event late_arrival = Arrival("c2", 0);
+  Engine::Turn before = engine.PrepareApply(std::span(&early_arrival, 1), {});
+  Engine::Turn reload = engine.PrepareSetPolicies(OnePolicy(AnswerObjective(20), "after"));
+  Engine::Turn after = engine.PrepareApply(std::span(&late_arrival, 1), {});
+  for (Engine::Turn* turn : {&before, &reload, &after}) engine.TakeTurn(*turn);
+  EXPECT_EQ(engine.policies()->policies()[0].name, "after");  // current from its turn on
+  ItemResult before_result, after_result;
+  std::thread early_after([&] { engine.Apply(after, At(1), std::span(&after_result, 1)); });
+  std::thread early_reload([&] { engine.SetPolicies(reload); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  engine.Apply(before, At(1), std::span(&before_result, 1));
+  early_after.join();
+  early_reload.join();
+  EXPECT_TRUE(before_result.accepted()) << before_result.detail;
+  EXPECT_TRUE(after_result.accepted()) << after_result.detail;
+  const EngineSnapshot s = engine.Snapshot(At(1));
+  ASSERT_EQ(s.queues.size(), 2u);
+  std::vector<std::pair<std::string, int64_t>> waiting_by_policy;
+  for (const QueueSnapshot& q : s.queues) waiting_by_policy.emplace_back(q.key.policy, q.waiting);
+  std::sort(waiting_by_policy.begin(), waiting_by_policy.end());
+  EXPECT_EQ(waiting_by_policy, (std::vector<std::pair<std::string, int64_t>>{{"after", 1}, {"before", 1}}));
 }
 
 }  // namespace
