@@ -151,7 +151,8 @@ void Daemon::State::Tick() {
   if (journal == nullptr) {
     engine->Tick(absl::Now(), &alerts);
   } else {
-    journal->Record(storage::RecordType::kTick, "", [&](absl::Time now) { engine->Tick(now, &alerts); });
+    engine::Engine::Turn turn = engine->PrepareTick();
+    journal->Record(storage::RecordType::kTick, "", turn, [&](absl::Time now) { engine->Tick(turn, now, &alerts); });
   }
   for (const engine::ItemAlert& a : alerts) {
     if (!spdlog::should_log(spdlog::level::debug)) break;
@@ -165,8 +166,8 @@ void Daemon::State::Tick() {
 void Daemon::State::SetPolicies(std::shared_ptr<const engine::PolicySet> policies) {
   if (journal == nullptr) return engine->SetPolicies(std::move(policies));
   const std::string origin = policies->origin();
-  journal->Record(storage::RecordType::kPolicies, origin,
-                  [&](absl::Time) { engine->SetPolicies(std::move(policies)); });
+  engine::Engine::Turn turn = engine->PrepareSetPolicies(std::move(policies));
+  journal->Record(storage::RecordType::kPolicies, origin, turn, [&](absl::Time) { engine->SetPolicies(turn); });
 }
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, DaemonOptions options) {

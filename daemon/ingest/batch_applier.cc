@@ -58,14 +58,15 @@ BatchApplier::BatchPtr BatchApplier::TakeSpare() {
 }
 
 void BatchApplier::ApplyDecoded(const DecodedBatch& batch, absl::Time now, bool observe_lag, v1::BatchAck* ack) {
-  // Counted here, not when read: with a journal this runs in log order, so
-  // a snapshot never holds half of a batch.
   for (const DecodedBatch::Failure& f : batch.failures) engine_->CountRejectedAtEdge(f.error.reason);
   if (observe_lag) ObserveLag(batch, now);
   std::vector<engine::ItemResult> applied(batch.origin.size());
   engine_->Apply(batch.converted_events(), batch.records, now, applied);
-  if (ack == nullptr) return;
+  if (ack != nullptr) FillAck(batch, applied, ack);
+}
 
+void BatchApplier::FillAck(const DecodedBatch& batch, std::span<const engine::ItemResult> applied,
+                           v1::BatchAck* ack) {
   ack->set_sequence(batch.sequence);
   uint32_t accepted = 0, duplicates = 0;
   auto reject = [&](size_t item, engine::RejectReason reason, const std::string& detail) {
@@ -135,8 +136,15 @@ bool BatchApplier::Apply(absl::string_view wire, v1::BatchAck* ack, AckReady& do
         writable.code(), absl::StrCat("storage cannot take batches now, send again later: ", writable.message()))));
     return true;
   }
-  const uint64_t seq = journal_->Record(storage::RecordType::kBatch, wire, [&](absl::Time now) {
-    ApplyDecoded(*batch, now, /*observe_lag=*/true, ack);
+  engine::Engine::Turn turn = engine_->PrepareApply(batch->converted_events(), batch->records);
+  // Counted with the turn, not when read, so that a snapshot never holds
+  // part of a batch.
+  for (const DecodedBatch::Failure& f : batch->failures) turn.CountRejectedAtEdge(f.error.reason);
+  const uint64_t seq = journal_->Record(storage::RecordType::kBatch, wire, turn, [&](absl::Time now) {
+    ObserveLag(*batch, now);
+    std::vector<engine::ItemResult> applied(batch->origin.size());
+    engine_->Apply(turn, now, applied);
+    FillAck(*batch, applied, ack);
   });
   journal_->WhenDurable(seq, [done = std::exchange(done, nullptr)](const absl::Status& s) { done(ToGrpcStatus(s)); });
   return true;

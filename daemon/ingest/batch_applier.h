@@ -1,13 +1,14 @@
 // The daemon's BatchHandler: reads a wire batch into engine values (outside
 // any engine lock), applies it, and reports what became of each item. With a
-// journal, the batch is logged and applied in the journal's order, and its
-// ack waits until the log holds it on disk.
+// journal, the batch is logged and takes its engine turn in the journal's
+// order, and its ack waits until the log holds it on disk.
 #ifndef SLAMON_DAEMON_INGEST_BATCH_APPLIER_H_
 #define SLAMON_DAEMON_INGEST_BATCH_APPLIER_H_
 
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -61,8 +62,12 @@ class BatchApplier {
 
   // A kept batch to read the next one into, or a new one.
   BatchPtr TakeSpare();
-  // Applies what converted, counts what did not, and fills the ack.
+  // Applies what converted, counts what did not, and fills the ack (without
+  // a journal, and in replay).
   void ApplyDecoded(const DecodedBatch& batch, absl::Time now, bool observe_lag, v1::BatchAck* ack);
+  // What became of each item: `applied` holds the engine's results for the
+  // items that converted, in order.
+  void FillAck(const DecodedBatch& batch, std::span<const engine::ItemResult> applied, v1::BatchAck* ack);
   // Sorts the batch's lags into buckets here and takes the histogram's lock
   // once per batch, not once per event.
   void ObserveLag(const DecodedBatch& batch, absl::Time now);

@@ -138,10 +138,16 @@ Journal::~Journal() {
   close(lock_fd_);
 }
 
-uint64_t Journal::Record(RecordType type, absl::string_view body, absl::FunctionRef<void(absl::Time now)> apply) {
-  std::lock_guard lock(order_mu_);
-  const absl::Time now = clock_();
-  const uint64_t seq = log_->Append(type, EncodeTime(now), body);
+uint64_t Journal::Record(RecordType type, absl::string_view body, engine::Engine::Turn& turn,
+                         absl::FunctionRef<void(absl::Time now)> apply) {
+  absl::Time now;
+  uint64_t seq;
+  {
+    std::lock_guard lock(order_mu_);
+    now = clock_();
+    seq = log_->Append(type, EncodeTime(now), body);
+    engine_->TakeTurn(turn);
+  }
   apply(now);
   return seq;
 }
@@ -149,6 +155,8 @@ uint64_t Journal::Record(RecordType type, absl::string_view body, absl::Function
 std::pair<uint64_t, std::string> Journal::Capture() {
   std::lock_guard lock(order_mu_);
   const absl::Time started = absl::Now();
+  // Turns taken before the cut may still be applying.
+  engine_->AwaitTurns();
   std::pair<uint64_t, std::string> cut{log_->last_seq(), engine_->SaveState()};
   std::lock_guard stats_lock(snapshot_mu_);
   stats_.last_snapshot_pause = absl::Now() - started;

@@ -1,5 +1,6 @@
 // Durability for the engine: every change to engine state (a batch, a tick,
-// a policy reload) is logged and applied in one order, so that replaying
+// a policy reload) is logged and takes its engine turn in one order, and
+// each engine shard applies its changes in that order, so that replaying
 // the log over the newest snapshot rebuilds the state exactly.
 //
 // In the data directory:
@@ -77,10 +78,15 @@ class Journal {
                                                        std::function<absl::Time()> clock, RecoveryReport* report);
   ~Journal();  // finishes a snapshot in progress and commits the log
 
-  // Logs a record stamped with the clock's time and runs `apply(now)`, in
-  // one order with every other Record call. Returns its sequence number: the
-  // change may be acknowledged once WhenDurable(seq) says so.
-  uint64_t Record(RecordType type, absl::string_view body, absl::FunctionRef<void(absl::Time now)> apply);
+  // Logs a record stamped with the clock's time and gives `turn` (the
+  // change the record holds, prepared on the engine) its turn, in one order
+  // with every other Record call; then runs `apply(now)`, which must apply
+  // the turn, outside the journal's lock: the engine applies changes in log
+  // order shard by shard, and changes on different shards at once. Returns
+  // the record's sequence number: the change may be acknowledged once
+  // WhenDurable(seq) says so.
+  uint64_t Record(RecordType type, absl::string_view body, engine::Engine::Turn& turn,
+                  absl::FunctionRef<void(absl::Time now)> apply);
   void WhenDurable(uint64_t seq, LogWriter::Done done) { log_->WhenDurable(seq, std::move(done)); }
   // OK, or why changes cannot be made durable now (ingest refuses batches).
   absl::Status writable() const { return log_->status(); }
@@ -106,7 +112,9 @@ class Journal {
   const std::function<absl::Time()> clock_;
   std::unique_ptr<LogWriter> log_;
   const int lock_fd_;  // holds the data directory's LOCK
-  std::mutex order_mu_;  // one order for Append + apply, and the snapshot cut
+  // One order for the log's records and the engine's turns, and the
+  // snapshot's cut; held for an append, not for an apply.
+  std::mutex order_mu_;
 
   mutable std::mutex snapshot_mu_;
   std::condition_variable snapshot_cv_;

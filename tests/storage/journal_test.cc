@@ -2,8 +2,17 @@
 // with or without snapshots, damaged or not, equals the engine that wrote it.
 #include "daemon/storage/journal.h"
 
+#include <atomic>
+#include <barrier>
 #include <fstream>
+#include <functional>
+#include <set>
+#include <thread>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/files.h"
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
@@ -17,44 +26,90 @@ using engine::EngineSnapshot;
 using engine::testing::Arrival;
 using engine::testing::At;
 
-// A toy log body: a batch record is the id of one contact arriving in queue
-// "sales" at the record's time; a tick record has no body.
+// A toy log. A batch record's body lists contacts arriving, "contact" (in
+// queue "sales") or "contact@queue", joined by ','; each arrival's event id
+// is its contact's, so that batches arriving one contact in two queues
+// conflict and the one applied first wins. A tick record has no body, a
+// policies record names its set ("v1" or "v2").
 class JournalTest : public ::testing::Test {
  protected:
   JournalTest() {
-    engine::Policy p;
-    p.name = "phone";
-    p.objectives.push_back(engine::testing::AnswerObjective(20));
-    policies_ = std::make_shared<engine::PolicySet>(std::vector<engine::Policy>{p}, "v1");
+    for (const std::string name : {"v1", "v2"}) {
+      engine::Policy p;
+      p.name = name == "v1" ? "phone" : "phone-2";
+      p.objectives.push_back(engine::testing::AnswerObjective(20));
+      policy_sets_[name] = std::make_shared<engine::PolicySet>(std::vector<engine::Policy>{p}, name);
+    }
   }
 
-  std::unique_ptr<Engine> NewEngine() { return std::make_unique<Engine>(engine::EngineOptions{}, policies_); }
+  std::unique_ptr<Engine> NewEngine(int shards = engine::EngineOptions{}.shards) {
+    return std::make_unique<Engine>(engine::EngineOptions{.shards = shards}, policy_sets_.at("v1"));
+  }
 
   // Opens the journal over `engine`, replaying into it.
   std::unique_ptr<Journal> Open(Engine* engine, RecoveryReport* report, JournalOptions options = {}) {
     options.dir = dir_.path() + "/data";
     auto decode = [this](absl::string_view origin) -> absl::StatusOr<std::shared_ptr<const engine::PolicySet>> {
-      if (origin != "v1") return absl::NotFoundError("unknown origin");
-      return policies_;
+      auto it = policy_sets_.find(origin);
+      if (it == policy_sets_.end()) return absl::NotFoundError("unknown origin");
+      return it->second;
     };
-    auto replay = [engine](RecordType type, absl::Time at, absl::string_view body) {
-      Apply(*engine, type, at, body);
+    auto replay = [this, engine](RecordType type, absl::Time at, absl::string_view body) {
+      switch (type) {
+        case RecordType::kTick: engine->Tick(at); break;
+        case RecordType::kPolicies: engine->SetPolicies(policy_sets_.at(std::string(body))); break;
+        case RecordType::kBatch: {
+          const std::vector<engine::Event> events = ArrivalsOf(body);
+          std::vector<engine::ItemResult> results(events.size());
+          engine->Apply(events, {}, at, results);
+          break;
+        }
+      }
       return absl::OkStatus();
     };
-    auto journal = Journal::Open(options, engine, decode, replay, [this] { return now_; }, report);
+    // Called under the journal's lock only: Record calls do not race on it.
+    auto clock = [this] { return now_ += step_; };
+    auto journal = Journal::Open(options, engine, decode, replay, clock, report);
     EXPECT_TRUE(journal.ok()) << journal.status();
     return journal.ok() ? *std::move(journal) : nullptr;
   }
 
-  static void Apply(Engine& engine, RecordType type, absl::Time at, absl::string_view body) {
-    if (type == RecordType::kTick) return engine.Tick(at);
-    engine.ApplyOne(Arrival(std::string(body), absl::ToDoubleSeconds(at - At(0))), at);
+  static std::vector<engine::Event> ArrivalsOf(absl::string_view body) {
+    std::vector<engine::Event> events;
+    for (absl::string_view item : absl::StrSplit(body, ',')) {
+      const std::pair<std::string, std::string> contact_queue = absl::StrSplit(item, absl::MaxSplits('@', 1));
+      events.push_back(Arrival(contact_queue.first, 0, contact_queue.second.empty() ? "sales" : contact_queue.second));
+    }
+    return events;
   }
 
+  // Records and applies a batch of arrivals; the results are checked by
+  // `check`.
+  uint64_t ArriveBatch(Journal& journal, Engine& engine, const std::string& body,
+                       const std::function<void(const engine::ItemResult&)>& check) {
+    const std::vector<engine::Event> events = ArrivalsOf(body);
+    Engine::Turn turn = engine.PrepareApply(events, {});
+    return journal.Record(RecordType::kBatch, body, turn, [&](absl::Time now) {
+      std::vector<engine::ItemResult> results(events.size());
+      engine.Apply(turn, now, results);
+      for (const engine::ItemResult& r : results) check(r);
+    });
+  }
+  // One contact arriving a second after the last record.
   uint64_t Arrive(Journal& journal, Engine& engine, const std::string& contact) {
     now_ += absl::Seconds(1);
-    return journal.Record(RecordType::kBatch, contact,
-                          [&](absl::Time now) { Apply(engine, RecordType::kBatch, now, contact); });
+    return ArriveBatch(journal, engine, contact,
+                       [](const engine::ItemResult& r) { EXPECT_TRUE(r.accepted()) << r.detail; });
+  }
+
+  void Tick(Journal& journal, Engine& engine) {
+    Engine::Turn turn = engine.PrepareTick();
+    journal.Record(RecordType::kTick, "", turn, [&](absl::Time now) { engine.Tick(turn, now); });
+  }
+
+  void SetPolicies(Journal& journal, Engine& engine, const std::string& name) {
+    Engine::Turn turn = engine.PrepareSetPolicies(policy_sets_.at(name));
+    journal.Record(RecordType::kPolicies, name, turn, [&](absl::Time) { engine.SetPolicies(turn); });
   }
 
   std::vector<std::string> Files(absl::string_view prefix, absl::string_view suffix) {
@@ -68,8 +123,9 @@ class JournalTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::shared_ptr<const engine::PolicySet> policies_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const engine::PolicySet>> policy_sets_;
   absl::Time now_ = At(0);
+  absl::Duration step_;  // how far the clock moves per record
 };
 
 TEST_F(JournalTest, ReplaysTheLogIntoAFreshEngine) {
@@ -81,7 +137,7 @@ TEST_F(JournalTest, ReplaysTheLogIntoAFreshEngine) {
     EXPECT_EQ(report.log.records, 0u);
     Arrive(*journal, *original, "c1");
     Arrive(*journal, *original, "c2");
-    journal->Record(RecordType::kTick, "", [&](absl::Time now) { original->Tick(now); });
+    Tick(*journal, *original);
   }
   auto restored = NewEngine();
   auto journal = Open(restored.get(), &report);
@@ -195,6 +251,86 @@ TEST_F(JournalTest, LogCutBeforeTheSnapshotStartsAfreshAfterIt) {
   EXPECT_FALSE(report.log.damaged) << report.log.damage;
   EXPECT_EQ(report.log.records, 1u);
   EXPECT_EQ(again->Snapshot(now_).health.open_contacts, 3u);
+}
+
+// Batches from three threads, ticks, a policy reload and snapshots, all at
+// once. Batches apply in parallel, each shard in the log's order, so the
+// snapshots and the log must still rebuild the same state, and every
+// contact must land in the queue of the batch the log holds first.
+TEST_F(JournalTest, ChangesAppliedAtOnceReplayIntoTheSameState) {
+  constexpr int kWriters = 3, kBatches = 150, kBatchSize = 20;
+  constexpr int kContacts = kBatches * kBatchSize;
+  step_ = absl::Milliseconds(10);
+  // Two shards: most batches wait for each other in both.
+  auto original = NewEngine(2);
+  RecoveryReport report;
+  std::atomic<int> batches_recorded = 0, accepted = 0, duplicates = 0;
+  {
+    auto journal = Open(original.get(), &report);
+    // Every writer arrives the same contacts in the same order, each in
+    // its own queue, a batch at a time in step with the others: the one
+    // applied first is accepted, the others are duplicates.
+    std::barrier in_step(kWriters);
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+      writers.emplace_back([&, w] {
+        for (int b = 0; b < kBatches; ++b) {
+          in_step.arrive_and_wait();
+          std::vector<std::string> items;
+          for (int i = 0; i < kBatchSize; ++i) items.push_back(absl::StrCat("c", b * kBatchSize + i, "@q", w));
+          ArriveBatch(*journal, *original, absl::StrJoin(items, ","), [&](const engine::ItemResult& r) {
+            (r.accepted() ? accepted : duplicates) += 1;
+          });
+          batches_recorded += 1;
+        }
+      });
+    }
+    // The reload comes while batches apply (or after them, on a slow
+    // machine); contacts that arrive after it match the new set.
+    std::thread reloader([&] {
+      while (batches_recorded < kWriters * kBatches / 2) std::this_thread::yield();
+      SetPolicies(*journal, *original, "v2");
+      ArriveBatch(*journal, *original, "late1@q9,late2@q9",
+                  [&](const engine::ItemResult& r) { EXPECT_TRUE(r.accepted()) << r.detail; });
+    });
+    std::atomic<bool> done = false;
+    std::thread ticker([&] {
+      while (!done) Tick(*journal, *original);
+    });
+    std::thread snapshotter([&] {
+      do {
+        EXPECT_TRUE(journal->SnapshotNow().ok());
+      } while (!done);
+    });
+    for (std::thread& t : writers) t.join();
+    reloader.join();
+    done = true;
+    ticker.join();
+    snapshotter.join();
+    EXPECT_GE(journal->stats().snapshots_written, 1u);
+  }
+  EXPECT_EQ(accepted, kContacts);
+  EXPECT_EQ(duplicates, (kWriters - 1) * kContacts);
+
+  auto restored = NewEngine(2);
+  auto journal = Open(restored.get(), &report);
+  EXPECT_EQ(report.replay_errors, 0u) << report.first_replay_error;
+  const EngineSnapshot want = original->Snapshot(now_);
+  EXPECT_EQ(restored->Snapshot(now_), want);
+  EXPECT_EQ(want.health.accepted, static_cast<uint64_t>(kContacts + 2));
+  EXPECT_EQ(want.health.duplicates, static_cast<uint64_t>((kWriters - 1) * kContacts));
+  EXPECT_EQ(want.health.open_contacts, static_cast<uint64_t>(kContacts + 2));
+  // Each contact waits in one queue: the writers' under the first set, or
+  // theirs and q9 under both.
+  int64_t waiting = 0;
+  std::set<std::string> policies;
+  for (const engine::QueueSnapshot& q : want.queues) {
+    waiting += q.waiting;
+    policies.insert(q.key.policy);
+  }
+  EXPECT_EQ(waiting, kContacts + 2);
+  EXPECT_EQ(policies.count("phone"), 1u);
+  EXPECT_EQ(policies.count("phone-2"), 1u);
 }
 
 TEST_F(JournalTest, DataDirThatCannotBeCreatedIsAnErrorNamingIt) {
