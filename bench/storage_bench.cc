@@ -1,11 +1,16 @@
 // Durability costs: saving and loading engine state with many open contacts
-// (what a restart pays), and the write-ahead log's group commit.
+// (what a restart pays), the write-ahead log's group commit, and batches
+// applied through the journal from several threads.
 //
 //   build/bench/storage_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "daemon/engine/engine.h"
@@ -113,6 +118,82 @@ void BM_LogGroupCommit(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_LogGroupCommit)->ArgName("fdatasync")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Batches of 100 events (50 contacts arriving and answered) recorded and
+// applied through the journal (log without fdatasync, 2 shards) by 1 or 2
+// threads at once. serial:1 holds one lock over each Record and its apply,
+// as the journal did before each change took its own turn in the shards
+// (Engine::Turn): what applying one batch at a time gave.
+void BM_JournalRecordBatches(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const bool serial = state.range(1) == 1;
+  constexpr int kBatchesPerThread = 400, kContactsPerBatch = 50;
+  const std::string dir = (std::filesystem::temp_directory_path() / "slamon-journal-bench").string();
+  std::vector<std::vector<std::vector<engine::Event>>> batches(threads);
+  for (int t = 0; t < threads; ++t) {
+    for (int b = 0; b < kBatchesPerThread; ++b) {
+      std::vector<engine::Event>& batch = batches[t].emplace_back();
+      for (int c = 0; c < kContactsPerBatch; ++c) {
+        const int64_t n = (static_cast<int64_t>(t) * kBatchesPerThread + b) * kContactsPerBatch + c;
+        engine::Event arrived;
+        arrived.kind = engine::EventKind::kArrived;
+        arrived.source = "pbx-madrid-01";
+        arrived.contact_id = absl::StrCat("1718030000.", n);
+        arrived.event_id = absl::StrCat(arrived.contact_id, "/arrived");
+        arrived.queue = absl::StrCat("queue-", n % 1000);
+        arrived.channel = "phone";
+        arrived.occurred_at = kBase + absl::Milliseconds(n);
+        engine::Event answered = arrived;
+        answered.kind = engine::EventKind::kAnswered;
+        answered.event_id = absl::StrCat(arrived.contact_id, "/answered");
+        answered.occurred_at += absl::Seconds(n % 40);
+        batch.push_back(std::move(arrived));
+        batch.push_back(std::move(answered));
+      }
+    }
+  }
+  const std::string body(6'000, 'x');  // about a wire batch of 100 events
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::filesystem::remove_all(dir);
+    auto e = std::make_unique<engine::Engine>(engine::EngineOptions{.shards = 2}, Policies());
+    storage::RecoveryReport report;
+    auto journal = storage::Journal::Open({.dir = dir, .log = {.sync = false}}, e.get(), nullptr, nullptr,
+                                          [] { return kBase + absl::Hours(1); }, &report);
+    if (!journal.ok()) return state.SkipWithError(std::string(journal.status().message()).c_str());
+    std::mutex one_at_a_time;
+    state.ResumeTiming();
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        std::vector<engine::ItemResult> results(2 * kContactsPerBatch);
+        for (const std::vector<engine::Event>& batch : batches[t]) {
+          std::unique_lock lock(one_at_a_time, std::defer_lock);
+          if (serial) lock.lock();
+          engine::Engine::Turn turn = e->PrepareApply(batch, {});
+          (*journal)->Record(storage::RecordType::kBatch, body, turn,
+                             [&](absl::Time now) { e->Apply(turn, now, results); });
+        }
+      });
+    }
+    for (std::thread& w : workers) w.join();
+    state.PauseTiming();
+    journal->reset();
+    e.reset();
+    state.ResumeTiming();
+  }
+  state.counters["events_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * threads * kBatchesPerThread * 2 * kContactsPerBatch),
+      benchmark::Counter::kIsRate);
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_JournalRecordBatches)
+    ->ArgNames({"threads", "serial"})
+    ->Args({1, 0})
+    ->Args({2, 1})
+    ->Args({2, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace slamon
