@@ -32,24 +32,27 @@ std::shared_ptr<const engine::PolicySet> Policies() {
   return std::make_shared<engine::PolicySet>(std::vector<engine::Policy>{p}, "bench");
 }
 
-// `contacts` contacts waiting (arrived, not yet answered) over 1,000 queues,
-// with contact and event ids shaped like real ones.
+// Contact `n` arriving in one of 1,000 queues, with contact and event ids
+// shaped like real ones.
+engine::Event ArrivalOf(int64_t n) {
+  engine::Event ev;
+  ev.kind = engine::EventKind::kArrived;
+  ev.source = "pbx-madrid-01";
+  ev.contact_id = absl::StrCat("1718030000.", n);
+  ev.event_id = absl::StrCat(ev.contact_id, "/arrived");
+  ev.queue = absl::StrCat("queue-", n % 1000);
+  ev.channel = "phone";
+  ev.occurred_at = kBase + absl::Milliseconds(n);
+  return ev;
+}
+
+// `contacts` contacts waiting (arrived, not yet answered).
 std::unique_ptr<engine::Engine> EngineWithOpenContacts(int64_t contacts) {
   auto e = std::make_unique<engine::Engine>(engine::EngineOptions{}, Policies());
   std::vector<engine::Event> batch(1000);
   std::vector<engine::ItemResult> results(batch.size());
   for (int64_t i = 0; i < contacts; i += static_cast<int64_t>(batch.size())) {
-    for (size_t k = 0; k < batch.size(); ++k) {
-      const int64_t n = i + static_cast<int64_t>(k);
-      engine::Event& ev = batch[k];
-      ev.kind = engine::EventKind::kArrived;
-      ev.source = "pbx-madrid-01";
-      ev.contact_id = absl::StrCat("1718030000.", n);
-      ev.event_id = absl::StrCat(ev.contact_id, "/arrived");
-      ev.queue = absl::StrCat("queue-", n % 1000);
-      ev.channel = "phone";
-      ev.occurred_at = kBase + absl::Milliseconds(n);
-    }
+    for (size_t k = 0; k < batch.size(); ++k) batch[k] = ArrivalOf(i + static_cast<int64_t>(k));
     e->Apply(batch, {}, kBase + absl::Milliseconds(i), results);
   }
   return e;
@@ -135,14 +138,7 @@ void BM_JournalRecordBatches(benchmark::State& state) {
       std::vector<engine::Event>& batch = batches[t].emplace_back();
       for (int c = 0; c < kContactsPerBatch; ++c) {
         const int64_t n = (static_cast<int64_t>(t) * kBatchesPerThread + b) * kContactsPerBatch + c;
-        engine::Event arrived;
-        arrived.kind = engine::EventKind::kArrived;
-        arrived.source = "pbx-madrid-01";
-        arrived.contact_id = absl::StrCat("1718030000.", n);
-        arrived.event_id = absl::StrCat(arrived.contact_id, "/arrived");
-        arrived.queue = absl::StrCat("queue-", n % 1000);
-        arrived.channel = "phone";
-        arrived.occurred_at = kBase + absl::Milliseconds(n);
+        engine::Event arrived = ArrivalOf(n);
         engine::Event answered = arrived;
         answered.kind = engine::EventKind::kAnswered;
         answered.event_id = absl::StrCat(arrived.contact_id, "/answered");
