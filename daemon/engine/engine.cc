@@ -79,7 +79,6 @@ std::shared_ptr<const PolicySet> Engine::policies() const {
 
 // What a change does, per shard: the Engine's side of a Turn.
 struct Engine::Turn::Plan {
-  enum class Kind : uint8_t { kApply, kTick, kSetPolicies };
   Kind kind = Kind::kApply;
   std::span<const Event> events;
   std::span<const ContactRecord> records;
@@ -94,16 +93,19 @@ struct Engine::Turn::Plan {
   absl::InlinedVector<RejectReason, 4> rejected_at_edge;
   bool taken = false;
   bool applied = false;
+
+  // Taken and not applied: later turns in its shards wait for it.
+  bool outstanding() const { return taken && !applied; }
 };
 
 Engine::Turn::Turn(std::unique_ptr<Plan> plan) : plan_(std::move(plan)) {}
 Engine::Turn::Turn(Turn&&) noexcept = default;
 Engine::Turn& Engine::Turn::operator=(Turn&& other) noexcept {
-  SLAMON_CHECK(plan_ == nullptr || !plan_->taken || plan_->applied);
+  SLAMON_CHECK(plan_ == nullptr || !plan_->outstanding());
   plan_ = std::move(other.plan_);
   return *this;
 }
-Engine::Turn::~Turn() { SLAMON_CHECK(plan_ == nullptr || !plan_->taken || plan_->applied); }
+Engine::Turn::~Turn() { SLAMON_CHECK(plan_ == nullptr || !plan_->outstanding()); }
 
 void Engine::Turn::CountRejectedAtEdge(RejectReason reason) {
   SLAMON_CHECK(!plan_->taken);
@@ -241,51 +243,52 @@ Engine::Turn Engine::PrepareApply(std::span<const Event> events, std::span<const
   return Turn(std::move(plan));
 }
 
-Engine::Turn Engine::PrepareTick() const {
+std::unique_ptr<Engine::Turn::Plan> Engine::PlanEveryShard(Turn::Kind kind) const {
   auto plan = std::make_unique<Turn::Plan>();
-  plan->kind = Turn::Plan::Kind::kTick;
+  plan->kind = kind;
   for (uint32_t s = 0; s < slots_.size(); ++s) plan->shards.push_back(s);
-  return Turn(std::move(plan));
+  return plan;
 }
+
+Engine::Turn Engine::PrepareTick() const { return Turn(PlanEveryShard(Turn::Kind::kTick)); }
 
 Engine::Turn Engine::PrepareSetPolicies(std::shared_ptr<const PolicySet> policies) const {
   SLAMON_CHECK(policies != nullptr);
-  Turn turn = PrepareTick();
-  turn.plan_->kind = Turn::Plan::Kind::kSetPolicies;
-  turn.plan_->policies = std::move(policies);
-  return turn;
+  std::unique_ptr<Turn::Plan> plan = PlanEveryShard(Turn::Kind::kSetPolicies);
+  plan->policies = std::move(policies);
+  return Turn(std::move(plan));
 }
 
 void Engine::TakeTurn(Turn& turn) {
   Turn::Plan& plan = *turn.plan_;
   SLAMON_CHECK(!plan.taken);
-  if (plan.kind == Turn::Plan::Kind::kApply) plan.policies = policies();
-  if (plan.kind == Turn::Plan::Kind::kSetPolicies) MakeCurrent(plan.policies);
+  if (plan.kind == Turn::Kind::kApply) plan.policies = policies();
+  if (plan.kind == Turn::Kind::kSetPolicies) MakeCurrent(plan.policies);
   for (RejectReason reason : plan.rejected_at_edge) CountRejectedAtEdge(reason);
   for (uint32_t s : plan.shards) plan.places.push_back(slots_[s]->turns_taken++);
   plan.taken = true;
 }
 
-void Engine::Apply(Turn& turn, absl::Time now, std::span<ItemResult> results) {
+template <typename ApplyIn>
+void Engine::ApplyTurn(Turn& turn, Turn::Kind kind, ApplyIn apply_in) {
   Turn::Plan& plan = *turn.plan_;
-  SLAMON_CHECK(plan.kind == Turn::Plan::Kind::kApply && plan.taken && !plan.applied);
-  SLAMON_CHECK(results.size() == plan.keys.size());
-  InEachShard(plan, [&](uint32_t s) { ApplyInShard(plan, s, now, results); });
+  SLAMON_CHECK(plan.kind == kind && plan.outstanding());
+  InEachShard(plan, apply_in);
   plan.applied = true;
+}
+
+void Engine::Apply(Turn& turn, absl::Time now, std::span<ItemResult> results) {
+  const Turn::Plan& plan = *turn.plan_;
+  SLAMON_CHECK(results.size() == plan.keys.size());
+  ApplyTurn(turn, Turn::Kind::kApply, [&](uint32_t s) { ApplyInShard(plan, s, now, results); });
 }
 
 void Engine::Tick(Turn& turn, absl::Time now, std::vector<ItemAlert>* alerts) {
-  Turn::Plan& plan = *turn.plan_;
-  SLAMON_CHECK(plan.kind == Turn::Plan::Kind::kTick && plan.taken && !plan.applied);
-  InEachShard(plan, [&](uint32_t s) { slots_[s]->shard.Tick(now, alerts); });
-  plan.applied = true;
+  ApplyTurn(turn, Turn::Kind::kTick, [&](uint32_t s) { slots_[s]->shard.Tick(now, alerts); });
 }
 
 void Engine::SetPolicies(Turn& turn) {
-  Turn::Plan& plan = *turn.plan_;
-  SLAMON_CHECK(plan.kind == Turn::Plan::Kind::kSetPolicies && plan.taken && !plan.applied);
-  InEachShard(plan, [&](uint32_t s) { slots_[s]->shard.Repoint(*plan.policies); });
-  plan.applied = true;
+  ApplyTurn(turn, Turn::Kind::kSetPolicies, [&](uint32_t s) { slots_[s]->shard.Repoint(*turn.plan_->policies); });
 }
 
 void Engine::AwaitTurns() const {

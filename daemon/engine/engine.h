@@ -118,6 +118,7 @@ class Engine {
 
    private:
     friend class Engine;
+    enum class Kind : uint8_t { kApply, kTick, kSetPolicies };
     struct Plan;
     explicit Turn(std::unique_ptr<Plan> plan);
     std::unique_ptr<Plan> plan_;
@@ -179,6 +180,12 @@ class Engine {
   // lock and, for a turn taken, at its place in the shard's order.
   template <typename ApplyIn>
   void InEachShard(Turn::Plan& plan, ApplyIn apply_in);
+  // A plan for a change to every shard (a tick, a reload).
+  std::unique_ptr<Turn::Plan> PlanEveryShard(Turn::Kind kind) const;
+  // Applies a taken turn of `kind` by `apply_in(shard)` in each of its
+  // shards (InEachShard), once.
+  template <typename ApplyIn>
+  void ApplyTurn(Turn& turn, Turn::Kind kind, ApplyIn apply_in);
   // Makes `policies` the set new contacts match.
   void MakeCurrent(std::shared_ptr<const PolicySet> policies);
   // Applies the items of `plan` that belong to `shard`.
