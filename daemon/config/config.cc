@@ -266,7 +266,7 @@ absl::StatusOr<Objective> ParseObjective(const Reader& r, const YAML::Node& node
                                          ObjectiveKind kind, const std::string& path,
                                          const Calendars& calendars) {
   if (absl::Status s = r.OnlyKeys(node, path, {"threshold", "ring", "basis", "goal", "short_abandon",
-                                               "formula", "warn_at", "pausable"});
+                                               "give_up_after", "formula", "warn_at", "pausable"});
       !s.ok()) {
     return s;
   }
@@ -290,6 +290,19 @@ absl::StatusOr<Objective> ParseObjective(const Reader& r, const YAML::Node& node
   }
   if (node["short_abandon"].IsDefined()) {
     SLAMON_ASSIGN_OR_RETURN(o.short_abandon, r.Duration(node["short_abandon"], path + ".short_abandon"));
+  }
+  if (const YAML::Node give_up = node["give_up_after"]; give_up.IsDefined()) {
+    const std::string key = path + ".give_up_after";
+    if (kind != ObjectiveKind::kAnswer) {
+      return r.Error(give_up, key, "applies to the answer objective only (a contact's wait in a queue)");
+    }
+    SLAMON_ASSIGN_OR_RETURN(o.give_up_after, r.Duration(give_up, key));
+    // A wait is given up on once it has breached: a shorter limit would
+    // only be a second name for the threshold (compared in calendar time).
+    if (o.give_up_after <= (o.calendar == nullptr ? o.threshold : absl::ZeroDuration())) {
+      return r.Error(give_up, key,
+                     o.calendar == nullptr ? "must be longer than the threshold" : "must be greater than zero");
+    }
   }
   if (node["formula"].IsDefined()) {
     std::string name;

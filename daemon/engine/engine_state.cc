@@ -12,7 +12,7 @@ namespace {
 constexpr uint64_t kMagic = 0x5453'4e4f'4d41'4c53;  // "SLAMONST", little-endian
 // 2: item objectives (clocks, item counters, window tallies), the
 // not_paused reason, elapsed-time bounds. Format 1 is still read.
-constexpr uint64_t kFormatVersion = 2;
+constexpr uint64_t kFormatVersion = 3;
 constexpr uint64_t kOldestReadableFormat = 1;
 
 void SaveBounds(StateWriter& out, const std::vector<double>& bounds) {

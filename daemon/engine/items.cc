@@ -43,7 +43,8 @@ void ItemClock::Resume(const Objective& objective, Nanos at, Nanos now) {
 }
 
 Nanos ItemClock::ChangeNanos(const Objective& objective) const {
-  if (paused_ || state_ == ItemState::kBreached || budget_ == kNeverNanos) return kNeverNanos;
+  if (paused_ || budget_ == kNeverNanos) return kNeverNanos;
+  if (state_ == ItemState::kBreached) return GiveUpNanos(objective);
   if (state_ == ItemState::kOk) {
     if (const std::optional<Nanos> warn = objective.warn.AtNanos(budget_)) {
       return objective.AddElapsedNanos(run_since_, std::max<Nanos>(0, *warn - used_));
@@ -52,6 +53,14 @@ Nanos ItemClock::ChangeNanos(const Objective& objective) const {
   // Breached once more than the budget has elapsed: a clock stopped exactly
   // at the threshold is within.
   return objective.AddElapsedNanos(run_since_, std::max<Nanos>(0, budget_ - used_) + 1);
+}
+
+Nanos ItemClock::GiveUpNanos(const Objective& objective) const {
+  if (kind_ != ObjectiveKind::kAnswer || objective.give_up_after == absl::InfiniteDuration()) return kNeverNanos;
+  const Nanos after = DurationNanos(objective.give_up_after);
+  // Planned only once breached: if this instant is earlier (a deadline in
+  // business time), the wait is given up on when the breach fires.
+  return after >= kNeverNanos - started_ ? kNeverNanos : started_ + after;
 }
 
 ItemState ItemClock::Advance(const Objective& objective) {

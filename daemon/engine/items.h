@@ -50,8 +50,12 @@ class ItemClock {
   void Pause(const Objective& objective, Nanos at);
   void Resume(const Objective& objective, Nanos at, Nanos now);
   // Moves to the next state (ok -> at risk -> breached) and plans the one
-  // after. Call when next_nanos() has passed.
+  // after. Call when next_nanos() has passed and the clock is not breached.
   ItemState Advance(const Objective& objective);
+  // A breached clock plans one more change only if it is an answer clock
+  // whose objective gives up on a wait (Objective::give_up_after): when
+  // next_nanos() passes, the shard ends the wait as given up.
+  bool GivesUp() const { return state_ == ItemState::kBreached && next_ != kNeverNanos; }
   // The instant of the state change Advance() makes, before it is made.
   absl::Time ChangeInstant(const Objective& objective) const { return FromNanos(ChangeNanos(objective)); }
 
@@ -62,6 +66,8 @@ class ItemClock {
   // Sets due_ and next_ from the state and the time used.
   void Plan(const Objective& objective);
   Nanos ChangeNanos(const Objective& objective) const;
+  // When an answer clock's wait is given up on, or kNeverNanos.
+  Nanos GiveUpNanos(const Objective& objective) const;
 
   Nanos started_ = 0;    // start of this cycle (the item's age)
   Nanos run_since_ = 0;  // last start or resume

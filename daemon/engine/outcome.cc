@@ -1,5 +1,7 @@
 #include "daemon/engine/outcome.h"
 
+#include "common/check.h"
+
 namespace slamon::engine {
 
 absl::string_view AnswerOutcomeName(AnswerOutcome outcome) {
@@ -24,7 +26,10 @@ AnswerOutcome ClassifyAnswer(AnswerEnd end, bool within, bool short_abandon) {
       return within ? AnswerOutcome::kAbandonedWithin : AnswerOutcome::kAbandonedLate;
     case AnswerEnd::kFlowedOut:
       return within ? AnswerOutcome::kFlowedOutWithin : AnswerOutcome::kFlowedOutLate;
+    case AnswerEnd::kGivenUp:
+      break;
   }
+  SLAMON_CHECK(false && "a wait given up on has no answer outcome");
   return AnswerOutcome::kAnsweredLate;
 }
 

@@ -27,7 +27,10 @@ inline constexpr int kAnswerOutcomeCount = 7;
 absl::string_view AnswerOutcomeName(AnswerOutcome outcome);
 
 // How the answer clock stopped.
-enum class AnswerEnd : uint8_t { kAnswered, kAbandoned, kFlowedOut };
+// How a contact's wait in a queue ended. kGivenUp: slamon stopped waiting
+// for an end event (Objective::give_up_after); it has no outcome of §3.
+enum class AnswerEnd : uint8_t { kAnswered, kAbandoned, kFlowedOut, kGivenUp };
+inline constexpr int kAnswerEndCount = 4;
 
 // Classifies one stopped answer clock, given whether it met the threshold
 // (in the objective's basis) and whether an abandon was short.

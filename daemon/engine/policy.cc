@@ -89,7 +89,7 @@ bool Objective::operator==(const Objective& o) const {
                              (calendar != nullptr && o.calendar != nullptr && calendar->hours() == o.calendar->hours());
   return kind == o.kind && threshold == o.threshold && basis == o.basis && same_calendar &&
          business_days == o.business_days && goal == o.goal && short_abandon == o.short_abandon &&
-         formula == o.formula && warn == o.warn && pausable == o.pausable;
+         give_up_after == o.give_up_after && formula == o.formula && warn == o.warn && pausable == o.pausable;
 }
 
 bool PolicyMatch::Matches(absl::string_view queue, absl::string_view channel,

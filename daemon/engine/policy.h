@@ -60,6 +60,10 @@ struct Objective {
   std::optional<double> goal;
   // answer only: abandons at or under this are "short"; 0 disables.
   absl::Duration short_abandon = absl::ZeroDuration();
+  // answer only: a contact still waiting this long (calendar time) after
+  // entering its queue, and past its deadline, is taken as lost: its end
+  // event never reached slamon. Infinite: never.
+  absl::Duration give_up_after = absl::InfiniteDuration();
   Formula formula = Formula::kAbandonsIn;
   WarnPoint warn;
   bool pausable = false;

@@ -9,6 +9,7 @@ namespace slamon::engine {
 
 absl::string_view VolumeName(int index) {
   if (index == kTransferredIn) return "transferred_in";
+  if (index == kGivenUp) return "given_up";
   if (static_cast<EventKind>(index) == EventKind::kTransferred) return "transferred_out";
   return EventKindName(static_cast<EventKind>(index));
 }
@@ -156,7 +157,9 @@ void QueueTotals::Save(StateWriter& out) const {
 }
 
 void QueueTotals::Load(StateReader& in, const BoundsChange& bounds) {
-  for (uint64_t& v : volume) v = in.Varint();
+  // given_up is the last volume counter; formats 1 and 2 had none.
+  const int volumes = in.format() >= 3 ? kVolumeCount : kVolumeCount - 1;
+  for (int i = 0; i < volumes; ++i) volume[i] = in.Varint();
   for (uint64_t& n : outcomes.n) n = in.Varint();
   for (Histogram& h : wait) h = LoadHistogram(in, bounds.saved_wait, bounds.wait);
   handle = LoadHistogram(in, bounds.saved_handle, bounds.handle);

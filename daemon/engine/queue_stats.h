@@ -32,9 +32,11 @@ struct QueueKey {
 };
 
 // Volume counters: one per event kind, with transfers split into the queue
-// left (transferred_out) and the queue entered (transferred_in).
+// left (transferred_out) and the queue entered (transferred_in), and the
+// waiting contacts given up on (given_up: Objective::give_up_after).
 inline constexpr int kTransferredIn = kEventKindCount;
-inline constexpr int kVolumeCount = kEventKindCount + 1;
+inline constexpr int kGivenUp = kEventKindCount + 1;
+inline constexpr int kVolumeCount = kEventKindCount + 2;
 absl::string_view VolumeName(int index);
 
 // A cumulative histogram with shared bounds (Prometheus semantics: a value

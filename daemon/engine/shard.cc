@@ -21,15 +21,6 @@ bool IsValidName(absl::string_view name) {
   });
 }
 
-WaitKind WaitKindOf(AnswerEnd end) {
-  switch (end) {
-    case AnswerEnd::kAnswered: return WaitKind::kAnswered;
-    case AnswerEnd::kAbandoned: return WaitKind::kAbandoned;
-    case AnswerEnd::kFlowedOut: return WaitKind::kFlowedOut;
-  }
-  return WaitKind::kAnswered;
-}
-
 Attempt Applied() { return {Attempt::Kind::kApplied}; }
 Attempt Rejected(RejectReason reason, std::string detail) {
   return {Attempt::Kind::kRejected, reason, std::move(detail)};
@@ -174,11 +165,7 @@ Attempt Shard::TryApply(const Event& event, size_t contact_hash, const PolicySet
   if (attempt.kind == Attempt::Kind::kApplied) {
     const ApplyClock& clock = ClockFor(now);
     contact.last_touched = PackedTime::OfNanos(clock.nanos);
-    // Open items keep a contact: a case is remembered until it is resolved.
-    if (contact.stage != Stage::kWaiting && contact.clocks.empty() && !contact.expiry_scheduled) {
-      contact.expiry_scheduled = true;
-      expiry_order_.emplace_back(clock.expiry, RefOf(contact));
-    }
+    ForgetAt(contact, clock.expiry);
     ScheduleItems(*it);
   }
   return attempt;
@@ -240,31 +227,11 @@ QueueStats* Shard::AddStats(QueueKey key, const Policy* policy) {
   return &it->second;
 }
 
-void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at) {
-  CompleteItem(contact, event, ObjectiveKind::kAnswer, at);
-  QueueStats& stats = *contact.stats;
-  const Nanos start = contact.segment_start.nanos();
-  const Nanos wait = at - start;
-  stats.StopWaiting(contact.segment_start);
-  stats.totals().wait[static_cast<int>(WaitKindOf(end))].Observe(options_.wait_buckets, Seconds(wait));
-  if (contact.policy != nullptr) {
-    if (const Objective* answer = contact.policy->Find(ObjectiveKind::kAnswer)) {
-      stats.Advance(now_);
-      // The threshold is judged in the objective's basis; a short abandon is
-      // about the caller's patience, so in real seconds.
-      const Nanos short_abandon = DurationNanos(answer->short_abandon);
-      const bool is_short = short_abandon > 0 && wait <= short_abandon;
-      stats.RecordAnswer(FromNanos(at), ClassifyAnswer(end, answer->MetNanos(start, at), is_short), wait);
-    }
-  }
-  contact.answer_end = end;
-  if (end == AnswerEnd::kAnswered) {
-    contact.stage = Stage::kAnswered;
-    contact.answered_at = PackedTime::OfNanos(at);
-  } else {
-    contact.stage = Stage::kUnanswered;
-    contact.unanswered_at = PackedTime::OfNanos(at);
-  }
+void Shard::ForgetAt(Contact& contact, PackedTime at) {
+  // Open items keep a contact: a case is remembered until it is resolved.
+  if (contact.stage == Stage::kWaiting || !contact.clocks.empty() || contact.expiry_scheduled) return;
+  contact.expiry_scheduled = true;
+  expiry_order_.emplace_back(at, RefOf(contact));
 }
 
 Attempt Shard::Transition(Contact& contact, const Event& event, Nanos at) {
@@ -286,6 +253,13 @@ Attempt Shard::Transition(Contact& contact, const Event& event, Nanos at) {
           return NotYet(RejectReason::kNotWaiting,
                         absl::StrCat("answered in queue '", event.queue,
                                      "' but no transfer to it was seen"));
+        }
+        if (contact.answer_end == AnswerEnd::kGivenUp && contact.stage == Stage::kUnanswered) {
+          return Rejected(RejectReason::kNotWaiting,
+                          absl::StrCat(EventKindName(event.kind), " for contact '", event.contact_id,
+                                       "', whose wait in queue '", contact.stats->key().queue,
+                                       "' was given up on at ", FormatRfc3339(contact.unanswered_at),
+                                       " (the answer objective's give_up_after)"));
         }
         return Rejected(RejectReason::kNotWaiting,
                         absl::StrCat(EventKindName(event.kind), " for contact '",

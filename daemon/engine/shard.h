@@ -184,6 +184,12 @@ class Shard {
   // `at` is event.occurred_at in nanoseconds.
   Attempt Transition(Contact& contact, const Event& event, Nanos at);
   void StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at);
+  // Ends a wait that has run past its answer objective's give_up_after (at
+  // `at`): no outcome, counted as given_up (its breach already was).
+  void GiveUp(Contact& contact, Nanos at);
+  // Schedules forgetting a contact that neither waits nor has open items,
+  // at `at` (its last event's daemon time plus contact_retention).
+  void ForgetAt(Contact& contact, PackedTime at);
 
   // Item objectives (shard_items.cc). Every change to a clock goes through
   // these, so that the queue's open-item gauges follow it.
@@ -194,6 +200,8 @@ class Shard {
   // Completes the running clock of `kind`, if any: met or missed by elapsed
   // time; a late one not yet fired counts its breach now.
   void CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, Nanos at);
+  // Drops `clock` from the contact (untracked from the gauges already).
+  void RemoveClock(Contact& contact, const ItemClock& clock);
   // Completes every running item clock but the answer clock.
   void CompleteOpenItems(Contact& contact, const Event& event, Nanos at);
   void PauseItems(Contact& contact, Nanos at);

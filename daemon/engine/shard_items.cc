@@ -2,14 +2,30 @@
 // pausing and completing their clocks, and the deadline index that fires
 // warnings and breaches while the contact is still open. A tick pops only
 // the entries that are due: O(fired * log n). Index entries name contacts
-// by slot (AddContact, EraseContact). Also how an event finds its contact
+// by slot (AddContact, EraseContact). Also how a wait in a queue ends
+// (StopAnswerClock, GiveUp) and how an event finds its contact
 // (ContactHash, KeysOf, PrefetchFor).
 #include <algorithm>
 
 #include "common/check.h"
+#include "daemon/engine/seconds.h"
 #include "daemon/engine/shard.h"
 
 namespace slamon::engine {
+namespace {
+
+WaitKind WaitKindOf(AnswerEnd end) {
+  switch (end) {
+    case AnswerEnd::kAnswered: return WaitKind::kAnswered;
+    case AnswerEnd::kAbandoned: return WaitKind::kAbandoned;
+    case AnswerEnd::kFlowedOut: return WaitKind::kFlowedOut;
+    case AnswerEnd::kGivenUp: break;
+  }
+  SLAMON_CHECK(false && "a wait given up on is observed in no histogram");
+  return WaitKind::kAnswered;
+}
+
+}  // namespace
 
 size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id) {
   // Not absl::Hash: its seed changes from process to process, and a contact
@@ -89,9 +105,56 @@ void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kin
     contact.stats->Advance(now_);
     contact.stats->RecordItem(FromNanos(at), kind, met, clock->Elapsed(objective, at), options_.elapsed_buckets);
   }
-  contact.clocks.erase(contact.clocks.begin() + (clock - contact.clocks.data()));
+  RemoveClock(contact, *clock);
+}
+
+void Shard::RemoveClock(Contact& contact, const ItemClock& clock) {
+  contact.clocks.erase(contact.clocks.begin() + (&clock - contact.clocks.data()));
   // Its entries in the index are skipped when they come up.
   if (contact.clocks.empty()) contact.scheduled = kNeverNanos;
+}
+
+void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at) {
+  CompleteItem(contact, event, ObjectiveKind::kAnswer, at);
+  QueueStats& stats = *contact.stats;
+  const Nanos start = contact.segment_start.nanos();
+  const Nanos wait = at - start;
+  stats.StopWaiting(contact.segment_start);
+  stats.totals().wait[static_cast<int>(WaitKindOf(end))].Observe(options_.wait_buckets, Seconds(wait));
+  if (contact.policy != nullptr) {
+    if (const Objective* answer = contact.policy->Find(ObjectiveKind::kAnswer)) {
+      stats.Advance(now_);
+      // The threshold is judged in the objective's basis; a short abandon is
+      // about the caller's patience, so in real seconds.
+      const Nanos short_abandon = DurationNanos(answer->short_abandon);
+      const bool is_short = short_abandon > 0 && wait <= short_abandon;
+      stats.RecordAnswer(FromNanos(at), ClassifyAnswer(end, answer->MetNanos(start, at), is_short), wait);
+    }
+  }
+  contact.answer_end = end;
+  if (end == AnswerEnd::kAnswered) {
+    contact.stage = Stage::kAnswered;
+    contact.answered_at = PackedTime::OfNanos(at);
+  } else {
+    contact.stage = Stage::kUnanswered;
+    contact.unanswered_at = PackedTime::OfNanos(at);
+  }
+}
+
+void Shard::GiveUp(Contact& contact, Nanos at) {
+  const ItemClock* clock = RunningClock(contact, ObjectiveKind::kAnswer);
+  SLAMON_CHECK(clock != nullptr && clock->state() == ItemState::kBreached);  // its breach is counted
+  contact.stats->UntrackItem(*clock);
+  RemoveClock(contact, *clock);
+  contact.stats->StopWaiting(contact.segment_start);
+  contact.stats->totals().volume[kGivenUp] += 1;
+  contact.stage = Stage::kUnanswered;
+  contact.answer_end = AnswerEnd::kGivenUp;
+  contact.unanswered_at = PackedTime::OfNanos(at);
+  // Remembered for contact_retention from now, so that an end event that
+  // comes after all is told apart from one for an unknown contact.
+  contact.last_touched = now_;
+  ForgetAt(contact, now_ + options_.contact_retention);
 }
 
 void Shard::CompleteOpenItems(Contact& contact, const Event& event, Nanos at) {
@@ -136,9 +199,14 @@ void Shard::Alert(std::vector<ItemAlert>& to, ItemAlert::Kind kind, const Contac
 void Shard::FireItems(ContactMap::value_type& entry, Nanos now, std::vector<ItemAlert>* alerts) {
   Contact& contact = entry.second;
   contact.scheduled = kNeverNanos;
+  Nanos give_up_at = kNeverNanos;
   for (ItemClock& clock : contact.clocks) {
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
     while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance_nanos_) {
+      if (clock.GivesUp()) {
+        give_up_at = clock.next_nanos();  // ends the clock: after this loop
+        break;
+      }
       contact.stats->UntrackItem(clock);
       const absl::Time warning_point = clock.ChangeInstant(objective);
       const absl::Time due = FromNanos(clock.due_nanos());
@@ -154,6 +222,7 @@ void Shard::FireItems(ContactMap::value_type& entry, Nanos now, std::vector<Item
       }
     }
   }
+  if (give_up_at != kNeverNanos) GiveUp(contact, give_up_at);
   ScheduleItems(entry);
 }
 

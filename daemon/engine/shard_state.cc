@@ -175,7 +175,7 @@ void Shard::Load(StateReader& in, const std::vector<const Policy*>& policies, co
     if (stats >= stats_by_index.size()) return in.Fail("contact refers to an unknown queue");
     c.stats = stats_by_index[stats];
     c.stage = in.Enum<Stage>(3);
-    c.answer_end = in.Enum<AnswerEnd>(3);
+    c.answer_end = in.Enum<AnswerEnd>(kAnswerEndCount);
     c.resolved = in.Bool();
     c.surveyed = in.Bool();
     c.expiry_scheduled = in.Bool();

@@ -68,7 +68,7 @@ policies:
   - name: vip
     match: { queue: [gold, platinum], priority: 2 }
     objectives:
-      answer: { threshold: 10s, goal: 0.9, warn_at: 3s, formula: answered_only }
+      answer: { threshold: 10s, goal: 0.9, warn_at: 3s, formula: answered_only, give_up_after: 90m }
   - name: everything
     objectives:
       answer: { threshold: 30s }
@@ -85,6 +85,8 @@ windows: { rolling: [5m, 1h], interval: 15m, day_start: "06:00" }
   EXPECT_THAT(c->policies[0].match.priorities, ::testing::ElementsAre(2));
   EXPECT_EQ(*c->policies[0].objectives[0].warn.before, absl::Seconds(3));
   EXPECT_EQ(c->policies[0].objectives[0].warn.At(absl::Seconds(10)), absl::Seconds(7));
+  EXPECT_EQ(c->policies[0].objectives[0].give_up_after, absl::Minutes(90));
+  EXPECT_EQ(c->policies[1].objectives[0].give_up_after, absl::InfiniteDuration());  // never, unless set
   EXPECT_TRUE(c->policies[1].match.queues.empty());
   EXPECT_EQ(c->policies[1].Find(ObjectiveKind::kAnswer)->formula, Formula::kAbandonsIn);
   EXPECT_EQ(c->policies[1].time_zone.name(), "Europe/Madrid");
@@ -143,13 +145,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 1bd, basis: calendar }\n",
                 "slamon.yaml:4: policies[0].objectives.answer.threshold: a threshold in business days ('bd') needs a business calendar as 'basis'"},
         BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 4h, basis: office }\n",
-                "slamon.yaml:4: policies[0].objectives.answer.basis: no calendar named 'office'"}));
+                "slamon.yaml:4: policies[0].objectives.answer.basis: no calendar named 'office'"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      resolution: { threshold: 4h, give_up_after: 8h }\n",
+                "slamon.yaml:4: policies[0].objectives.resolution.give_up_after: applies to the answer objective only"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 2m, give_up_after: 120s }\n",
+                "slamon.yaml:4: policies[0].objectives.answer.give_up_after: must be longer than the threshold"},
+        BadCase{"policies:\n  - name: a\n    objectives:\n      answer: { threshold: 2m, give_up_after: soon }\n",
+                "slamon.yaml:4: policies[0].objectives.answer.give_up_after: invalid duration 'soon'"}));
 
 TEST(LoadConfigFileTest, ShippedExampleLoads) {
   const absl::StatusOr<Config> c = LoadConfigFile(std::string(SLAMON_SOURCE_DIR) + "/deploy/slamon.example.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_EQ(c->policies.size(), 5u);
   EXPECT_EQ(c->policies[0].match.priorities, (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(c->policies[1].Find(ObjectiveKind::kAnswer)->give_up_after, absl::Hours(4));
   EXPECT_EQ(c->policies[2].Find(ObjectiveKind::kAnswer)->warn.At(absl::Hours(4)), absl::Hours(3));
   EXPECT_EQ(c->policies[2].Find(ObjectiveKind::kAnswer)->calendar, c->calendars.at("madrid-office"));
   EXPECT_EQ(c->engine.windows.min_volume, 10u);

@@ -470,10 +470,11 @@ TEST_F(ItemsTest, SavedStateCarriesRunningAndPausedClocks) {
 // business time, pauses, transfers, reopens), applied in time order with a
 // tick now and then. Whatever happens, once every contact is closed: no item is
 // left open, and every late cycle was one breach - breaches equal missed
-// cycles (late outcomes for answer).
+// cycles (for answer: late outcomes and waits given up on after 3 h).
 TEST_F(ItemsTest, RandomTimelinesKeepTheBooksBalanced) {
   Objective answer = testing::AnswerObjective(60, 5);
   answer.warn.fraction = 0.5;
+  answer.give_up_after = absl::Hours(3);
   Objective ack = Item(ObjectiveKind::kAcknowledge, absl::Minutes(2));
   Objective next = Business(Item(ObjectiveKind::kNextResponse, absl::Minutes(30)));
   next.pausable = true;
@@ -529,15 +530,17 @@ TEST_F(ItemsTest, RandomTimelinesKeepTheBooksBalanced) {
   // A breach counts in the queue the contact is in when the deadline passes,
   // the outcome where it is when the cycle completes: compare over queues.
   std::array<uint64_t, kObjectiveKindCount> breaches{}, late{};
-  uint64_t completed = 0;
+  uint64_t completed = 0, given_up = 0;
   for (const QueueSnapshot& q : s.queues) {
+    given_up += q.totals.volume[kGivenUp];
     for (int k = 0; k < kObjectiveKindCount; ++k) {
       EXPECT_EQ(q.items[k].open, (std::array<int64_t, 3>{0, 0, 0})) << q.key.queue << " " << k;
       const ItemTotals& t = q.totals.items[k];
       breaches[k] += t.breaches;
       if (k == kAnswer) {
         const OutcomeCounts& o = q.totals.outcomes;
-        late[k] += o[AnswerOutcome::kAnsweredLate] + o[AnswerOutcome::kAbandonedLate] + o[AnswerOutcome::kFlowedOutLate];
+        late[k] += o[AnswerOutcome::kAnsweredLate] + o[AnswerOutcome::kAbandonedLate] +
+                   o[AnswerOutcome::kFlowedOutLate] + q.totals.volume[kGivenUp];
       } else {
         late[k] += t.missed;
         completed += t.met + t.missed;
@@ -547,6 +550,7 @@ TEST_F(ItemsTest, RandomTimelinesKeepTheBooksBalanced) {
   EXPECT_EQ(breaches, late);
   // The timelines did exercise the objectives.
   EXPECT_GT(completed, 500u);
+  EXPECT_GT(given_up, 10u);
   EXPECT_GT(late[kAcknowledge] + late[kResolution] + late[kCallback] + late[kNextResponse] + late[kPeriodicUpdate], 100u);
   // Once closed and their items done, contacts are forgotten after the retention.
   EXPECT_EQ(s.health.open_contacts, 0u);

@@ -421,46 +421,6 @@ TEST(DaemonTest, CountersAndOpenContactsSurviveARestart) {
   EXPECT_EQ(acks[0].duplicates(), 50u);
 }
 
-// State written by the previous release (engine state format 1, before item
-// objectives): tests/testdata/state-format-1 holds what slamond 83cbd2d saved
-// after four records on its built-in defaults (phone within 18 s, e-mail
-// within 4 h): phone p1 answered in 10 s (within), p2 abandoned after 60 s
-// (late), e-mail e1 answered in 1 h (within), e2 still waiting since
-// 2026-11-21 08:10.
-TEST(DaemonTest, StateOfThePreviousFormatIsReadAndContinues) {
-  testing::TempDir state;
-  for (const char* file : {"log-00000000000000000001.wal", "snapshot-00000000000000000029.state"}) {
-    std::filesystem::copy_file(testing::SourcePath(absl::StrCat("tests/testdata/state-format-1/", file)),
-                               absl::StrCat(state.path(), "/", file));
-  }
-  Daemon daemon("", state.path());
-  testing::Samples m = ParseMetrics(daemon.Scrape());
-  const std::string phone = R"(queue="sales",channel="phone",policy="phone",objective="answer")";
-  const std::string email = R"(queue="support",channel="email",policy="email",objective="answer")";
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_outcomes_total{", phone, R"(,outcome="answered_within"})")), 1);
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_outcomes_total{", phone, R"(,outcome="abandoned_late"})")), 1);
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_outcomes_total{", email, R"(,outcome="answered_within"})")), 1);
-  EXPECT_EQ(Sample(m, R"(slamon_contacts_waiting{queue="support",channel="email"})"), 1);
-  EXPECT_EQ(Sample(m, R"(slamon_events_rejected_total{reason="not_paused"})"), 0);
-  EXPECT_THAT(daemon.Log(), HasSubstr("snapshot of record 29"));
-  // e2 goes on: answered now, more than 4 h after it arrived.
-  v1::ContactEvent answered;
-  answered.set_kind(v1::ANSWERED);
-  answered.set_source("replay");
-  answered.set_contact_id("e2");
-  answered.set_event_id("e2-answered");
-  SetTimestamp(absl::Now(), answered.mutable_occurred_at());
-  v1::EventBatch batch;
-  *batch.add_events() = answered;
-  grpc::ClientContext context;
-  v1::BatchAck ack;
-  ASSERT_TRUE(daemon.Stub()->PublishBatch(&context, batch, &ack).ok());
-  EXPECT_EQ(ack.accepted(), 1u) << (ack.rejected().empty() ? "" : ack.rejected(0).message());
-  m = ParseMetrics(daemon.Scrape());
-  EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_outcomes_total{", email, R"(,outcome="answered_late"})")), 1);
-  EXPECT_EQ(Sample(m, R"(slamon_contacts_waiting{queue="support",channel="email"})"), 0);
-}
-
 // The first 50 contacts of the semantics vector, all answered within 20 s.
 void ExpectFirstFiftyContacts(const testing::Samples& m) {
   EXPECT_EQ(Sample(m, absl::StrCat("slamon_contacts_total{", kSales, R"(,event="arrived"})")), 50);

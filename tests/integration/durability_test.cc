@@ -235,5 +235,71 @@ TEST_F(DurabilityTest, SpooledEventsOfACollectorRestartedWhileTheDaemonWasDownAr
       diff.begin() + static_cast<ptrdiff_t>(std::min<size_t>(diff.size(), 20)), "\n");
 }
 
+// A wait is given up on (give_up_after) by a tick, which the log holds like
+// a batch: a daemon killed after it comes back with the contact given up on
+// once, neither lost nor counted again, and still refuses its late end event.
+TEST(GiveUpDurabilityTest, AWaitGivenUpOnStaysGivenUpOnceAfterACrash) {
+  constexpr char kGiveUpConfig[] = R"(
+reorder_allowance: 1s
+policies:
+  - name: phone
+    objectives: { answer: { threshold: 20s, give_up_after: 1h } }
+)";
+  const std::string given_up = R"(slamon_contacts_total{queue="sales",channel="phone",event="given_up"})";
+  const std::string waiting = R"(slamon_contacts_waiting{queue="sales",channel="phone"})";
+  const auto event = [](v1::EventKind kind, const std::string& contact, absl::Time at) {
+    v1::ContactEvent e;
+    e.set_kind(kind);
+    e.set_source("pbx");
+    e.set_contact_id(contact);
+    e.set_event_id(absl::StrCat(contact, "/", v1::EventKind_Name(kind)));
+    e.set_queue("sales");
+    e.set_channel("phone");
+    SetTimestamp(at, e.mutable_occurred_at());
+    return e;
+  };
+  const auto publish = [](const Daemon& daemon, const std::vector<v1::ContactEvent>& events) {
+    v1::EventBatch batch;
+    for (const v1::ContactEvent& e : events) *batch.add_events() = e;
+    grpc::ClientContext context;
+    v1::BatchAck ack;
+    EXPECT_TRUE(daemon.Stub()->PublishBatch(&context, batch, &ack).ok());
+    return ack;
+  };
+  // Until a tick has given the wait up (within a second and a tick).
+  const auto given_up_once = [&given_up](const Daemon& daemon) {
+    Samples m;
+    for (int i = 0; i < 100 && testing::Sample(m, given_up) != 1; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      m = testing::ParseMetrics(daemon.Scrape());
+    }
+    return m;
+  };
+  testing::TempDir state;
+  const absl::Time now = absl::Now();
+  {
+    Daemon daemon(kGiveUpConfig, state.path());
+    // "lost" waited 2 h ago, learnt now: given up on 1 s (the allowance) from now.
+    EXPECT_EQ(publish(daemon, {event(v1::ARRIVED, "lost", now - absl::Hours(2)), event(v1::ARRIVED, "fresh", now)})
+                  .accepted(),
+              2u);
+    const Samples m = given_up_once(daemon);
+    EXPECT_EQ(testing::Sample(m, given_up), 1);
+    EXPECT_EQ(testing::Sample(m, waiting), 1);  // "fresh"
+    daemon.process().Signal(SIGKILL);
+    EXPECT_EQ(daemon.process().Wait(10), -SIGKILL);
+  }
+  Daemon again(kGiveUpConfig, state.path());
+  given_up_once(again);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));  // a few more ticks
+  const Samples m = testing::ParseMetrics(again.Scrape());
+  EXPECT_EQ(testing::Sample(m, given_up), 1);
+  EXPECT_EQ(testing::Sample(m, waiting), 1);
+  const v1::BatchAck late = publish(again, {event(v1::ABANDONED, "lost", now - absl::Minutes(30))});
+  ASSERT_EQ(late.rejected_size(), 1);
+  EXPECT_EQ(late.rejected(0).reason(), "not_waiting");
+  EXPECT_TRUE(absl::StrContains(late.rejected(0).message(), "was given up on at")) << late.rejected(0).message();
+}
+
 }  // namespace
 }  // namespace slamon
