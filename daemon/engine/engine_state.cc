@@ -11,7 +11,8 @@ namespace {
 
 constexpr uint64_t kMagic = 0x5453'4e4f'4d41'4c53;  // "SLAMONST", little-endian
 // 2: item objectives (clocks, item counters, window tallies), the
-// not_paused reason, elapsed-time bounds. Format 1 is still read.
+// not_paused reason, elapsed-time bounds. 3: the given_up volume counter.
+// Formats 1 and 2 are still read.
 constexpr uint64_t kFormatVersion = 3;
 constexpr uint64_t kOldestReadableFormat = 1;
 

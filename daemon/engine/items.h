@@ -5,6 +5,7 @@
 #ifndef SLAMON_DAEMON_ENGINE_ITEMS_H_
 #define SLAMON_DAEMON_ENGINE_ITEMS_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -56,6 +57,10 @@ class ItemClock {
   // whose objective gives up on a wait (Objective::give_up_after): when
   // next_nanos() passes, the shard ends the wait as given up.
   bool GivesUp() const { return state_ == ItemState::kBreached && next_ != kNeverNanos; }
+  // The instant the wait counts as given up on, in event time: give_up_after
+  // from its start, or its deadline if that is later (whenever the daemon
+  // learnt of it).
+  Nanos GiveUpInstant(const Objective& objective) const { return std::max(due_, GiveUpNanos(objective)); }
   // The instant of the state change Advance() makes, before it is made.
   absl::Time ChangeInstant(const Objective& objective) const { return FromNanos(ChangeNanos(objective)); }
 

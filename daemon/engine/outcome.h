@@ -26,7 +26,6 @@ inline constexpr int kAnswerOutcomeCount = 7;
 // The `outcome` label of slamon_objective_outcomes_total{objective="answer"}.
 absl::string_view AnswerOutcomeName(AnswerOutcome outcome);
 
-// How the answer clock stopped.
 // How a contact's wait in a queue ended. kGivenUp: slamon stopped waiting
 // for an end event (Objective::give_up_after); it has no outcome of §3.
 enum class AnswerEnd : uint8_t { kAnswered, kAbandoned, kFlowedOut, kGivenUp };

@@ -183,10 +183,6 @@ class Shard {
   Attempt Arrive(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
   // `at` is event.occurred_at in nanoseconds.
   Attempt Transition(Contact& contact, const Event& event, Nanos at);
-  void StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at);
-  // Ends a wait that has run past its answer objective's give_up_after (at
-  // `at`): no outcome, counted as given_up (its breach already was).
-  void GiveUp(Contact& contact, Nanos at);
   // Schedules forgetting a contact that neither waits nor has open items,
   // at `at` (its last event's daemon time plus contact_retention).
   void ForgetAt(Contact& contact, PackedTime at);
@@ -202,6 +198,13 @@ class Shard {
   void CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, Nanos at);
   // Drops `clock` from the contact (untracked from the gauges already).
   void RemoveClock(Contact& contact, const ItemClock& clock);
+  // Ends the contact's wait in its queue: answered, abandoned or flowed out
+  // at `at` (an outcome of §3)...
+  void StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at);
+  // ... or given up on (ItemClock::GiveUpInstant `at`), past its answer
+  // objective's give_up_after: no outcome, counted as given_up (its breach
+  // already was).
+  void GiveUp(Contact& contact, Nanos at);
   // Completes every running item clock but the answer clock.
   void CompleteOpenItems(Contact& contact, const Event& event, Nanos at);
   void PauseItems(Contact& contact, Nanos at);

@@ -204,7 +204,7 @@ void Shard::FireItems(ContactMap::value_type& entry, Nanos now, std::vector<Item
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
     while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance_nanos_) {
       if (clock.GivesUp()) {
-        give_up_at = clock.next_nanos();  // ends the clock: after this loop
+        give_up_at = clock.GiveUpInstant(objective);  // ends the clock: after this loop
         break;
       }
       contact.stats->UntrackItem(clock);

@@ -115,6 +115,9 @@ TEST_F(GiveUpTest, AWaitLearntLateIsGivenUpAnAllowanceAfterItWasLearnt) {
   EXPECT_EQ(q.waiting, 0);
   EXPECT_EQ(q.totals.volume[kGivenUp], 1u);
   EXPECT_EQ(q.totals.items[kAnswer].breaches, 1u);
+  // Given up on as of 1 h after it began (10:00), not when it was learnt.
+  const ItemResult late = Apply(MakeEvent(EventKind::kAnswered, "c1", 3700), At(7300));
+  EXPECT_THAT(late.detail, HasSubstr("given up on at 2026-03-02T10:00:00Z"));
 }
 
 // In business time (Mon-Fri 09:00-17:00, Madrid) an e-mail arriving Friday
@@ -144,6 +147,10 @@ TEST_F(GiveUpTest, InBusinessTimeAWaitIsGivenUpNoEarlierThanItsBreach) {
   const QueueSnapshot q = Sales(local(9, 12, 30, 6));
   EXPECT_EQ(q.waiting, 0);
   EXPECT_EQ(q.totals.volume[kGivenUp], 1u);
+  // As of its deadline, Monday 12:30 in Madrid (11:30 UTC).
+  Event late = MakeEvent(EventKind::kAbandoned, "e1", 0);
+  late.occurred_at = local(9, 13, 0);
+  EXPECT_THAT(Apply(late, local(9, 13, 0)).detail, HasSubstr("given up on at 2026-03-09T11:30:00Z"));
 }
 
 // A transfer starts a new wait: give_up_after counts from it.
