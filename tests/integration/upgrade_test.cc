@@ -1,7 +1,8 @@
 // State written by earlier releases is read and goes on: each directory
 // under tests/testdata/state-format-N holds what an slamond that wrote engine
-// state format N saved, on its built-in defaults (phone within 18 s, e-mail
-// acknowledged within 5 min and answered within 4 h).
+// state format N saved, on its built-in defaults (phone answered within
+// 18 s, e-mail within 4 h; since format 2 also e-mail acknowledged within
+// 5 min, updated and resolved).
 #include <filesystem>
 
 #include <grpcpp/grpcpp.h>
