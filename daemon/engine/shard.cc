@@ -254,12 +254,9 @@ Attempt Shard::Transition(Contact& contact, const Event& event, Nanos at) {
                         absl::StrCat("answered in queue '", event.queue,
                                      "' but no transfer to it was seen"));
         }
-        if (contact.answer_end == AnswerEnd::kGivenUp && contact.stage == Stage::kUnanswered) {
+        if (IsGivenUp(contact)) {
           return Rejected(RejectReason::kNotWaiting,
-                          absl::StrCat(EventKindName(event.kind), " for contact '", event.contact_id,
-                                       "', whose wait in queue '", contact.stats->key().queue,
-                                       "' was given up on at ", FormatRfc3339(contact.unanswered_at),
-                                       " (the answer objective's give_up_after)"));
+                          GivenUpDetail(contact, EventKindName(event.kind), event.contact_id));
         }
         return Rejected(RejectReason::kNotWaiting,
                         absl::StrCat(EventKindName(event.kind), " for contact '",

@@ -205,6 +205,11 @@ class Shard {
   // objective's give_up_after: no outcome, counted as given_up (its breach
   // already was).
   void GiveUp(Contact& contact, Nanos at);
+  static bool IsGivenUp(const Contact& contact) {
+    return contact.stage == Stage::kUnanswered && contact.answer_end == AnswerEnd::kGivenUp;
+  }
+  // Why `what` (an end of the wait, an event kind or a record) is refused.
+  static std::string GivenUpDetail(const Contact& contact, absl::string_view what, absl::string_view contact_id);
   // Completes every running item clock but the answer clock.
   void CompleteOpenItems(Contact& contact, const Event& event, Nanos at);
   void PauseItems(Contact& contact, Nanos at);

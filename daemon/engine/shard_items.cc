@@ -6,8 +6,11 @@
 // (StopAnswerClock, GiveUp) and how an event finds its contact
 // (ContactHash, KeysOf, PrefetchFor).
 #include <algorithm>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "common/duration.h"
 #include "daemon/engine/seconds.h"
 #include "daemon/engine/shard.h"
 
@@ -139,6 +142,12 @@ void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end,
     contact.stage = Stage::kUnanswered;
     contact.unanswered_at = PackedTime::OfNanos(at);
   }
+}
+
+std::string Shard::GivenUpDetail(const Contact& contact, absl::string_view what, absl::string_view contact_id) {
+  return absl::StrCat(what, " for contact '", contact_id, "', whose wait in queue '", contact.stats->key().queue,
+                      "' was given up on at ", FormatRfc3339(contact.unanswered_at),
+                      " (the answer objective's give_up_after)");
 }
 
 void Shard::GiveUp(Contact& contact, Nanos at) {

@@ -66,6 +66,10 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const
   const bool known = it != contacts_.end();
   if (known) {
     const Contact& c = it->second;
+    // The end slamon gave up waiting for: refused as the event would be.
+    if (IsGivenUp(c) && (r.answered_at || r.abandoned_at || r.flowed_out_at)) {
+      return Reject(RejectReason::kNotWaiting, GivenUpDetail(c, "a record with the end of the wait", r.contact_id));
+    }
     const bool same_place =
         c.stats->key().channel == r.channel && (c.stats->key().queue == r.queue);
     const bool conflict =

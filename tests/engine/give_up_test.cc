@@ -2,6 +2,7 @@
 // end event never reaches slamon stops counting as waiting instead of
 // breaching for ever. Every expected value is worked by hand in the comments.
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -151,6 +152,33 @@ TEST_F(GiveUpTest, InBusinessTimeAWaitIsGivenUpNoEarlierThanItsBreach) {
   Event late = MakeEvent(EventKind::kAbandoned, "e1", 0);
   late.occurred_at = local(9, 13, 0);
   EXPECT_THAT(Apply(late, local(9, 13, 0)).detail, HasSubstr("given up on at 2026-03-09T11:30:00Z"));
+}
+
+// A record-fed contact (an export re-sent as it progresses) given up on,
+// then sent again with its answer: refused like the event, with the reason;
+// the same version without an end is a duplicate, as before.
+TEST_F(GiveUpTest, ARecordWithTheEndOfAWaitGivenUpOnIsRefused) {
+  ContactRecord r;
+  r.source = "crm";
+  r.contact_id = "r1";
+  r.channel = "phone";
+  r.queue = "sales";
+  r.arrived_at = At(0);
+  ItemResult result;
+  engine_->Apply({}, std::span(&r, 1), At(0), std::span(&result, 1));
+  ASSERT_TRUE(result.accepted());
+  Tick(At(3605));
+  engine_->Apply({}, std::span(&r, 1), At(3610), std::span(&result, 1));
+  EXPECT_EQ(result.status, ItemResult::Status::kDuplicate);
+  r.answered_at = At(3000);
+  engine_->Apply({}, std::span(&r, 1), At(3620), std::span(&result, 1));
+  EXPECT_EQ(result.reason, RejectReason::kNotWaiting);
+  EXPECT_EQ(result.detail,
+            "a record with the end of the wait for contact 'r1', whose wait in queue 'sales' was given up on at "
+            "2026-03-02T10:00:00Z (the answer objective's give_up_after)");
+  const QueueSnapshot q = Sales(At(3620));
+  EXPECT_EQ(q.totals.outcomes.offered(), 0u);
+  EXPECT_EQ(q.totals.volume[kGivenUp], 1u);
 }
 
 // A transfer starts a new wait: give_up_after counts from it.
