@@ -19,7 +19,9 @@ using engine::AnswerOutcome;
 using engine::QueueSnapshot;
 
 // The volume counters always exported for a queue, so that rate() sees the
-// series before its first increment; the others appear once non-zero.
+// series before its first increment; the others appear once non-zero, but
+// given_up is always there where a policy gives up on waits (an alert counts
+// its increase).
 constexpr engine::EventKind kCoreVolume[] = {
     engine::EventKind::kArrived, engine::EventKind::kAnswered, engine::EventKind::kAbandoned,
     engine::EventKind::kFlowedOut, engine::EventKind::kTransferred};
@@ -157,8 +159,13 @@ void SetQueueLabels(const engine::QueueKey& k, Labels& out) {
   out.Clear().Append("queue", k.queue).Append("channel", k.channel);
 }
 
-// Figures of one (queue, channel) summed over its policies.
-void RenderQueue(const QueueSnapshot& q, Renderer& r) {
+bool GivesUpOnWaits(const QueueSnapshot& q) {
+  return q.answer.has_value() && q.answer->give_up_after != absl::InfiniteDuration();
+}
+
+// Figures of one (queue, channel) summed over its policies; `gives_up`: one
+// of them has give_up_after.
+void RenderQueue(const QueueSnapshot& q, bool gives_up, Renderer& r) {
   const Families& f = r.family;
   Exposition& out = r.out;
   SetQueueLabels(q.key, r.queue);
@@ -167,7 +174,7 @@ void RenderQueue(const QueueSnapshot& q, Renderer& r) {
   for (int i = 0; i < engine::kVolumeCount; ++i) {
     const bool core = std::find(std::begin(kCoreVolume), std::end(kCoreVolume),
                                 static_cast<engine::EventKind>(i)) != std::end(kCoreVolume) ||
-                      i == engine::kTransferredIn;
+                      i == engine::kTransferredIn || (i == engine::kGivenUp && gives_up);
     if (!core && t.volume[i] == 0) continue;
     out.Add(f.contacts, labels, r.fixed.event[i], static_cast<double>(t.volume[i]));
   }
@@ -296,16 +303,18 @@ void RenderSnapshot(const engine::EngineSnapshot& snapshot, const engine::Engine
       ++j;
     }
     if (j == i + 1) {
-      RenderQueue(first, r);  // one policy, the common case: no copy
+      RenderQueue(first, GivesUpOnWaits(first), r);  // one policy, the common case: no copy
     } else {
       QueueSnapshot merged = first;
+      bool gives_up = GivesUpOnWaits(first);
       for (size_t k = i + 1; k < j; ++k) {
         const QueueSnapshot& next = snapshot.queues[k];
         merged.totals += next.totals;
         merged.waiting += next.waiting;
         merged.oldest_wait = std::max(merged.oldest_wait, next.oldest_wait);
+        gives_up = gives_up || GivesUpOnWaits(next);
       }
-      RenderQueue(merged, r);
+      RenderQueue(merged, gives_up, r);
     }
     for (; i < j; ++i) {
       const QueueSnapshot& q = snapshot.queues[i];

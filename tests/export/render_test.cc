@@ -81,5 +81,38 @@ TEST(RenderTest, QueueFamiliesSumPoliciesAndPolicyFamiliesKeepThemApart) {
   for (const std::string& line : lines) EXPECT_FALSE(line.starts_with(complaints_answer)) << line;
 }
 
+// given_up is on the page from 0 in a queue whose policy gives up on waits
+// (so that increase() sees the first one), elsewhere only once non-zero.
+TEST(RenderTest, GivenUpIsExportedFromZeroWhereAPolicyGivesUpOnWaits) {
+  Policy phone;
+  phone.name = "phone";
+  phone.match.channels = {"phone"};
+  phone.objectives = {engine::testing::AnswerObjective(20)};
+  phone.objectives[0].give_up_after = absl::Hours(1);
+  Policy chat;
+  chat.name = "chat";
+  chat.match.channels = {"chat"};
+  chat.objectives = {engine::testing::AnswerObjective(60)};
+  engine::EngineOptions options;
+  engine::Engine engine(options, std::make_shared<engine::PolicySet>(std::vector<Policy>{phone, chat}));
+  ASSERT_TRUE(engine.ApplyOne(engine::testing::Arrival("c1", 0, "sales", "phone"), At(0)).accepted());
+  ASSERT_TRUE(engine.ApplyOne(engine::testing::Arrival("c2", 0, "help", "chat"), At(0)).accepted());
+  const auto page = [&](double now) {
+    Exposition out;
+    RenderSnapshot(engine.Snapshot(At(now)), options, out);
+    return std::move(out).Text();
+  };
+  const std::string sales = R"(slamon_contacts_total{queue="sales",channel="phone",event="given_up"} )";
+  const std::string help = R"(slamon_contacts_total{queue="help",channel="chat",event="given_up"} )";
+  std::set<std::string> lines = Lines(page(10));
+  EXPECT_TRUE(lines.contains(sales + "0"));
+  EXPECT_EQ(page(10).find(help), std::string::npos);
+  engine.Tick(At(3605), nullptr);  // c1 given up on: 1 h + the 5 s allowance
+  lines = Lines(page(3605));
+  EXPECT_TRUE(lines.contains(sales + "1"));
+  EXPECT_TRUE(lines.contains(R"(slamon_contacts_waiting{queue="sales",channel="phone"} 0)"));
+  EXPECT_TRUE(lines.contains(R"(slamon_contacts_waiting{queue="help",channel="chat"} 1)"));
+}
+
 }  // namespace
 }  // namespace slamon::exporter
