@@ -259,11 +259,8 @@ policies:
     return e;
   };
   const auto publish = [](const Daemon& daemon, const std::vector<v1::ContactEvent>& events) {
-    v1::EventBatch batch;
-    for (const v1::ContactEvent& e : events) *batch.add_events() = e;
-    grpc::ClientContext context;
     v1::BatchAck ack;
-    EXPECT_TRUE(daemon.Stub()->PublishBatch(&context, batch, &ack).ok());
+    EXPECT_TRUE(daemon.PublishBatch(events, &ack).ok());
     return ack;
   };
   // Until a tick has given the wait up (within a second and a tick).

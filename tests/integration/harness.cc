@@ -130,6 +130,13 @@ std::unique_ptr<v1::Ingest::Stub> Daemon::Stub() const {
   return v1::Ingest::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
 }
 
+grpc::Status Daemon::PublishBatch(const std::vector<v1::ContactEvent>& events, v1::BatchAck* ack) const {
+  v1::EventBatch batch;
+  for (const v1::ContactEvent& e : events) *batch.add_events() = e;
+  grpc::ClientContext context;
+  return Stub()->PublishBatch(&context, batch, ack);
+}
+
 std::string Daemon::Scrape() const { return HttpGet(metrics_, "/metrics"); }
 
 int FreePort() {

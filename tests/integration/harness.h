@@ -62,6 +62,8 @@ class Daemon {
   std::string config_path() const { return config_path_; }
   Process& process() { return *process_; }
   std::unique_ptr<v1::Ingest::Stub> Stub() const;
+  // Sends `events` as one batch over the unary call; the ack in `ack`.
+  grpc::Status PublishBatch(const std::vector<v1::ContactEvent>& events, v1::BatchAck* ack) const;
   // The /metrics text.
   std::string Scrape() const;
 

@@ -62,11 +62,8 @@ v1::ContactEvent ChatEvent(v1::EventKind kind, absl::Time at) {
 }
 
 void Publish(const Daemon& daemon, const v1::ContactEvent& e) {
-  v1::EventBatch batch;
-  *batch.add_events() = e;
-  grpc::ClientContext context;
   v1::BatchAck ack;
-  ASSERT_TRUE(daemon.Stub()->PublishBatch(&context, batch, &ack).ok());
+  ASSERT_TRUE(daemon.PublishBatch({e}, &ack).ok());
   ASSERT_EQ(ack.accepted(), 1u);
 }
 

@@ -5,8 +5,6 @@
 // 5 min, updated and resolved).
 #include <filesystem>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "proto/proto_time.h"
@@ -44,11 +42,8 @@ v1::BatchAck AnswerE2Now(const Daemon& daemon) {
   answered.set_contact_id("e2");
   answered.set_event_id("e2-answered");
   SetTimestamp(absl::Now(), answered.mutable_occurred_at());
-  v1::EventBatch batch;
-  *batch.add_events() = answered;
-  grpc::ClientContext context;
   v1::BatchAck ack;
-  EXPECT_TRUE(daemon.Stub()->PublishBatch(&context, batch, &ack).ok());
+  EXPECT_TRUE(daemon.PublishBatch({answered}, &ack).ok());
   return ack;
 }
 
