@@ -22,9 +22,13 @@ inline void CpuRelax() {
 
 // How long Apply spins on busy shards before it sleeps on one: at most
 // kSpinRounds rounds per batch, each a try_lock per shard still needed and
-// kPausesPerRound pauses; about half a millisecond in all, several times
-// what a batch of 100 events holds a shard for (tens of microseconds).
-constexpr int kSpinRounds = 1000;
+// kPausesPerRound pauses; about 20 microseconds in all (a PAUSE is ~27 ns
+// on the AMD EPYC measured), about what a batch of 100 events holds a shard
+// for. Spinning longer starves the thread being waited for when cores are
+// few: with the log writer as a third busy thread on 2 cores, 1,000 rounds
+// took the durable daemon from 0.29-0.38x the raw sink to 0.16-0.27x
+// (docs/performance.md, tenth session).
+constexpr int kSpinRounds = 50;
 constexpr int kPausesPerRound = 16;
 
 }  // namespace
