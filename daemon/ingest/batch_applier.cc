@@ -57,11 +57,18 @@ BatchApplier::BatchPtr BatchApplier::TakeSpare() {
   return BatchPtr(batch.release(), ReturnToSpares{this});
 }
 
-void BatchApplier::ApplyDecoded(const DecodedBatch& batch, absl::Time now, bool observe_lag, v1::BatchAck* ack) {
-  for (const DecodedBatch::Failure& f : batch.failures) engine_->CountRejectedAtEdge(f.error.reason);
+void BatchApplier::ApplyDecoded(const DecodedBatch& batch, engine::Engine::Turn* turn, absl::Time now,
+                                bool observe_lag, v1::BatchAck* ack) {
+  if (turn == nullptr) {
+    for (const DecodedBatch::Failure& f : batch.failures) engine_->CountRejectedAtEdge(f.error.reason);
+  }
   if (observe_lag) ObserveLag(batch, now);
   std::vector<engine::ItemResult> applied(batch.origin.size());
-  engine_->Apply(batch.converted_events(), batch.records, now, applied);
+  if (turn != nullptr) {
+    engine_->Apply(*turn, now, applied);
+  } else {
+    engine_->Apply(batch.converted_events(), batch.records, now, applied);
+  }
   if (ack != nullptr) FillAck(batch, applied, ack);
 }
 
@@ -126,7 +133,7 @@ bool BatchApplier::Apply(absl::string_view wire, v1::BatchAck* ack, AckReady& do
   BatchPtr batch = TakeSpare();
   if (!ReadBatch(wire, batch.get())) return false;
   if (journal_ == nullptr) {
-    ApplyDecoded(*batch, clock_(), /*observe_lag=*/true, ack);
+    ApplyDecoded(*batch, /*turn=*/nullptr, clock_(), /*observe_lag=*/true, ack);
     std::exchange(done, nullptr)(grpc::Status::OK);
     return true;
   }
@@ -141,10 +148,7 @@ bool BatchApplier::Apply(absl::string_view wire, v1::BatchAck* ack, AckReady& do
   // part of a batch.
   for (const DecodedBatch::Failure& f : batch->failures) turn.CountRejectedAtEdge(f.error.reason);
   const uint64_t seq = journal_->Record(storage::RecordType::kBatch, wire, turn, [&](absl::Time now) {
-    ObserveLag(*batch, now);
-    std::vector<engine::ItemResult> applied(batch->origin.size());
-    engine_->Apply(turn, now, applied);
-    FillAck(*batch, applied, ack);
+    ApplyDecoded(*batch, &turn, now, /*observe_lag=*/true, ack);
   });
   journal_->WhenDurable(seq, [done = std::exchange(done, nullptr)](const absl::Status& s) { done(ToGrpcStatus(s)); });
   return true;
@@ -153,7 +157,7 @@ bool BatchApplier::Apply(absl::string_view wire, v1::BatchAck* ack, AckReady& do
 absl::Status BatchApplier::Replay(absl::Time at, absl::string_view serialized_batch) {
   BatchPtr batch = TakeSpare();
   if (!ReadBatch(serialized_batch, batch.get())) return absl::DataLossError("logged batch does not parse");
-  ApplyDecoded(*batch, at, /*observe_lag=*/false, nullptr);
+  ApplyDecoded(*batch, /*turn=*/nullptr, at, /*observe_lag=*/false, /*ack=*/nullptr);
   return absl::OkStatus();
 }
 

@@ -62,9 +62,12 @@ class BatchApplier {
 
   // A kept batch to read the next one into, or a new one.
   BatchPtr TakeSpare();
-  // Applies what converted, counts what did not, and fills the ack (without
-  // a journal, and in replay).
-  void ApplyDecoded(const DecodedBatch& batch, absl::Time now, bool observe_lag, v1::BatchAck* ack);
+  // Applies what converted, counts what did not, and fills the ack (when
+  // one is given). With `turn` (the journal's order) the batch applies in
+  // its turn, which counted what did not convert when it was taken; without
+  // one (no journal, and in replay) at once.
+  void ApplyDecoded(const DecodedBatch& batch, engine::Engine::Turn* turn, absl::Time now, bool observe_lag,
+                    v1::BatchAck* ack);
   // What became of each item: `applied` holds the engine's results for the
   // items that converted, in order.
   void FillAck(const DecodedBatch& batch, std::span<const engine::ItemResult> applied, v1::BatchAck* ack);
