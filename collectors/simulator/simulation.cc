@@ -21,6 +21,9 @@ SimulatorConfig DefaultSimulatorConfig() {
   c.queues.push_back({"inbox", "email", 30, 7, absl::Minutes(10), absl::ZeroDuration(), 0.6, 0.1});
   c.queues.back().auto_acknowledge = true;
   c.queues.back().escalation = 0.1;
+  // A quarter of e-mails need the customer's answer: their cases pause, and
+  // CUSTOMER_REPLIED / AGENT_REPLIED follow hours later.
+  c.queues.back().follow_up = 0.25;
   c.queues.push_back({"web", "chat", 60, 7, absl::Minutes(5), absl::Minutes(3), 0.8, 0.3});
   c.queues.push_back({"branch", "in_person", 20, 6, absl::Minutes(10), absl::Minutes(15), 0.9, 0.2});
   return c;
@@ -53,14 +56,16 @@ absl::StatusOr<SimulatorConfig> LoadSimulatorConfig(const std::string& path) {
       m.auto_acknowledge = q["auto_acknowledge"].as<bool>(m.auto_acknowledge);
       for (auto [key, share] : {std::pair{"first_contact_resolution", &m.first_contact_resolution},
                                 std::pair{"survey", &m.survey}, std::pair{"callback_share", &m.callback_share},
-                                std::pair{"escalation", &m.escalation}}) {
+                                std::pair{"escalation", &m.escalation}, std::pair{"follow_up", &m.follow_up}}) {
         *share = q[key].as<double>(*share);
         if (*share < 0 || *share > 1) {
           return absl::InvalidArgumentError(absl::StrCat(key_at(key), ": a share between 0 and 1"));
         }
       }
       for (auto [key, slot] : {std::pair{"handle", &m.handle}, std::pair{"patience", &m.patience},
-                               std::pair{"callback_after", &m.callback_after}}) {
+                               std::pair{"callback_after", &m.callback_after},
+                               std::pair{"customer_reply_after", &m.customer_reply_after},
+                               std::pair{"agent_reply_after", &m.agent_reply_after}}) {
         if (!q[key]) continue;
         absl::StatusOr<absl::Duration> d = ParseHumanDuration(q[key].as<std::string>());
         if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat(key_at(key), ": ", d.status().message()));
@@ -161,6 +166,25 @@ void Simulation::Answer(size_t queue, uint64_t customer, const Emit& emit) {
   Schedule(now_ + c.handle * 0.9, Step::kTalkEnd, queue, customer);
 }
 
+void Simulation::Conclude(size_t queue, uint64_t customer, bool first_contact, const Emit& emit) {
+  const QueueModel& model = queues_[queue].model;
+  std::uniform_real_distribution<double> u(0, 1);
+  // Drawn at first contact only, as before follow-ups existed, so that a
+  // seed replays the same events for models without them.
+  if (!first_contact || u(rng_) < model.first_contact_resolution) {
+    v1::ContactEvent e = MakeEvent(v1::RESOLVED, queue, customer);
+    e.set_first_contact_resolution(first_contact);
+    emit(std::move(e));
+  }
+  if (u(rng_) < model.survey) {
+    v1::ContactEvent e = MakeEvent(v1::SURVEYED, queue, customer);
+    e.set_csat_score(1 + std::floor(u(rng_) * 5));
+    e.set_csat_scale(5);
+    emit(std::move(e));
+  }
+  emit(MakeEvent(v1::CLOSED, queue, customer));
+}
+
 void Simulation::Process(const Pending& p, const Emit& emit) {
   QueueState& q = queues_[p.queue];
   switch (p.step) {
@@ -219,21 +243,26 @@ void Simulation::Process(const Pending& p, const Emit& emit) {
       emit(MakeEvent(v1::HANDLE_ENDED, p.queue, p.customer));
       Schedule(now_ + customers_[p.customer].handle * 0.1, Step::kWrapEnd, p.queue, p.customer);
       break;
+    case Step::kCustomerReply:
+      emit(MakeEvent(v1::RESUMED, p.queue, p.customer));
+      emit(MakeEvent(v1::CUSTOMER_REPLIED, p.queue, p.customer));
+      Schedule(now_ + Exponential(q.model.agent_reply_after), Step::kAgentReply, p.queue, p.customer);
+      break;
+    case Step::kAgentReply: {
+      v1::ContactEvent e = MakeEvent(v1::AGENT_REPLIED, p.queue, p.customer);
+      e.set_agent(absl::StrCat(q.model.queue, "-agent"));
+      emit(std::move(e));
+      Conclude(p.queue, p.customer, /*first_contact=*/false, emit);
+      break;
+    }
     case Step::kWrapEnd: {
       emit(MakeEvent(v1::WRAPUP_ENDED, p.queue, p.customer));
-      std::uniform_real_distribution<double> u(0, 1);
-      if (u(rng_) < q.model.first_contact_resolution) {
-        v1::ContactEvent e = MakeEvent(v1::RESOLVED, p.queue, p.customer);
-        e.set_first_contact_resolution(true);
-        emit(std::move(e));
+      if (Chance(q.model.follow_up)) {
+        emit(MakeEvent(v1::PAUSED, p.queue, p.customer));
+        Schedule(now_ + Exponential(q.model.customer_reply_after), Step::kCustomerReply, p.queue, p.customer);
+      } else {
+        Conclude(p.queue, p.customer, /*first_contact=*/true, emit);
       }
-      if (u(rng_) < q.model.survey) {
-        v1::ContactEvent e = MakeEvent(v1::SURVEYED, p.queue, p.customer);
-        e.set_csat_score(1 + std::floor(u(rng_) * 5));
-        e.set_csat_scale(5);
-        emit(std::move(e));
-      }
-      emit(MakeEvent(v1::CLOSED, p.queue, p.customer));
       customers_.erase(p.customer);
       q.busy -= 1;
       if (q.busy + q.free_agents >= q.staffed) break;  // staffing was cut: this agent leaves

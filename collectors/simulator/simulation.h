@@ -48,6 +48,16 @@ struct QueueModel {
   absl::Duration callback_after = absl::Minutes(20);
   // Share of answered contacts escalated (ESCALATED, level 1) as the talk ends.
   double escalation = 0;
+  // Of the handled contacts, the share whose case stays open after the
+  // wrap-up: the agent asked the customer something (PAUSED: the case waits
+  // on the customer), the customer replies after an exponential delay of
+  // mean customer_reply_after (RESUMED, CUSTOMER_REPLIED), the agent after
+  // one of mean agent_reply_after (AGENT_REPLIED), and the case is resolved,
+  // not at first contact (RESOLVED, maybe SURVEYED, CLOSED). The agent is
+  // free from the wrap-up on: replies take no simulated agent.
+  double follow_up = 0;
+  absl::Duration customer_reply_after = absl::Hours(2);
+  absl::Duration agent_reply_after = absl::Hours(1);
 };
 
 struct SimulatorConfig {
@@ -73,7 +83,9 @@ class Simulation {
 
  private:
   // kStaffing carries the new headcount in Pending::customer.
-  enum class Step : uint8_t { kArrival, kAbandon, kTalkEnd, kWrapEnd, kStaffing, kCallback };
+  enum class Step : uint8_t {
+    kArrival, kAbandon, kTalkEnd, kWrapEnd, kStaffing, kCallback, kCustomerReply, kAgentReply
+  };
   struct Pending {
     absl::Time at;
     uint64_t order;  // ties in time keep the order they were scheduled in
@@ -97,6 +109,10 @@ class Simulation {
   void Schedule(absl::Time at, Step step, size_t queue, uint64_t customer);
   void Process(const Pending& p, const Emit& emit);
   void Answer(size_t queue, uint64_t customer, const Emit& emit);
+  // Ends a handled contact: RESOLVED (at first contact with the model's
+  // share, and then with the flag; always after a follow-up), maybe
+  // SURVEYED, and CLOSED.
+  void Conclude(size_t queue, uint64_t customer, bool first_contact, const Emit& emit);
   v1::ContactEvent MakeEvent(v1::EventKind kind, size_t queue, uint64_t customer);
   absl::Duration Exponential(absl::Duration mean);
   // True with probability `p`; draws nothing when p is 0, so that models

@@ -5,6 +5,7 @@
 #include "proto/proto_time.h"
 #include "tests/temp_dir.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <regex>
@@ -108,10 +109,13 @@ TEST(SimulationTest, SameSeedSameEvents) {
 
 TEST(SimulationTest, EveryContactEndsConsistently) {
   // In time order, each contact is one of these sequences (the default
-  // config: e-mails acknowledged at once, phone callbacks, escalations):
+  // config: e-mails acknowledged at once, phone callbacks, escalations,
+  // e-mail follow-ups):
   //   ARRIVED [ACKNOWLEDGED] ABANDONED
   //   ARRIVED FLOWED_OUT(callback_requested) AGENT_REPLIED CLOSED
   //   ARRIVED [ACKNOWLEDGED] ANSWERED [ESCALATED] HANDLE_ENDED WRAPUP_ENDED [RESOLVED] [SURVEYED] CLOSED
+  //   ARRIVED ACKNOWLEDGED ANSWERED [ESCALATED] HANDLE_ENDED WRAPUP_ENDED PAUSED RESUMED CUSTOMER_REPLIED
+  //     AGENT_REPLIED RESOLVED [SURVEYED] CLOSED
   // Contacts still open when the run ends are left out.
   Simulation sim(DefaultSimulatorConfig(), absl::FromUnixSeconds(1'700'000'000), 3);
   std::map<std::string, std::string> shapes;  // one letter per event kind
@@ -132,14 +136,15 @@ TEST(SimulationTest, EveryContactEndsConsistently) {
     constexpr std::pair<v1::EventKind, char> kLetters[] = {
         {v1::ARRIVED, 'A'},       {v1::ACKNOWLEDGED, 'K'},  {v1::ABANDONED, 'X'},    {v1::FLOWED_OUT, 'F'},
         {v1::AGENT_REPLIED, 'R'}, {v1::CLOSED, 'C'},        {v1::ANSWERED, 'N'},     {v1::ESCALATED, 'E'},
-        {v1::HANDLE_ENDED, 'H'},  {v1::WRAPUP_ENDED, 'W'},  {v1::RESOLVED, 'V'},     {v1::SURVEYED, 'S'}};
+        {v1::HANDLE_ENDED, 'H'},  {v1::WRAPUP_ENDED, 'W'},  {v1::RESOLVED, 'V'},     {v1::SURVEYED, 'S'},
+        {v1::PAUSED, 'P'},        {v1::RESUMED, 'U'},       {v1::CUSTOMER_REPLIED, 'Q'}};
     char letter = '?';
     for (const auto& [kind, l] : kLetters) {
       if (kind == e.kind()) letter = l;
     }
     shapes[e.contact_id()] += letter;
   });
-  const std::regex done("AK?X|AFRC|AK?NE?HWV?S?C");
+  const std::regex done("AK?X|AFRC|AK?NE?HWV?S?C|AKNE?HWPUQRVS?C");
   std::map<std::string, int> counts;  // closed shapes, by what they show
   for (const auto& [id, shape] : shapes) {
     const std::string& channel = channel_of[id];
@@ -155,11 +160,81 @@ TEST(SimulationTest, EveryContactEndsConsistently) {
     if (shape.find('X') != std::string::npos) counts["abandoned"] += 1;
     if (shape.find('E') != std::string::npos) counts["escalated"] += 1;
     if (shape.find('W') != std::string::npos) counts["handled"] += 1;
+    if (shape.find('P') != std::string::npos) counts["followed up"] += 1;
   }
   EXPECT_GT(counts["abandoned"], 0);
   EXPECT_GT(counts["callback"], 0);
   EXPECT_GT(counts["escalated"], 0);
   EXPECT_GT(counts["handled"], 1000);
+  EXPECT_GT(counts["followed up"], 100);  // a quarter of ~700 e-mails, most closed within the day
+}
+
+TEST(SimulationTest, FollowUpsPauseUntilTheCustomerReplies) {
+  // Agents to spare (33 Erlangs, 60 agents): every e-mail is answered. 40 %
+  // of the handled ones pause for the customer (binomial over ~3,000:
+  // sigma 0.9 %); the customer replies after 30 min on average, the agent
+  // 15 min after that (exponential: over ~1,000 samples, sigma 1 and 0.5
+  // min). Delays are measured only for steps that began 6 h before the end,
+  // so that the end of the run cuts off none of them (e^-12).
+  QueueModel q;
+  q.queue = "inbox";
+  q.channel = "email";
+  q.arrivals_per_hour = 200;
+  q.agents = 60;
+  q.handle = absl::Minutes(10);
+  q.survey = 0;
+  q.follow_up = 0.4;
+  q.customer_reply_after = absl::Minutes(30);
+  q.agent_reply_after = absl::Minutes(15);
+  const SimulatorConfig config{.queues = {q}};
+  const absl::Time start = absl::FromUnixSeconds(1'700'000'000);
+  const absl::Time end = start + absl::Hours(21);
+  const absl::Time measured_until = end - absl::Hours(6);
+  Simulation sim(config, start, 23);
+  std::map<std::string, std::vector<std::pair<v1::EventKind, absl::Time>>> contacts;
+  std::map<std::string, bool> resolved_first_contact;
+  sim.RunUntil(end, [&](v1::ContactEvent e) {
+    contacts[e.contact_id()].emplace_back(e.kind(), ToTime(e.occurred_at()));
+    if (e.kind() == v1::RESOLVED) resolved_first_contact[e.contact_id()] = e.first_contact_resolution();
+  });
+  int handled = 0, followed_up = 0, customer_replies = 0, agent_replies = 0;
+  double customer_delay_sum = 0, agent_delay_sum = 0;
+  const std::vector<v1::EventKind> kFollowUp = {v1::ARRIVED,     v1::ANSWERED, v1::HANDLE_ENDED,     v1::WRAPUP_ENDED,
+                                                v1::PAUSED,      v1::RESUMED,  v1::CUSTOMER_REPLIED, v1::AGENT_REPLIED,
+                                                v1::RESOLVED,    v1::CLOSED};
+  for (const auto& [id, events] : contacts) {
+    std::vector<v1::EventKind> kinds;
+    for (const auto& [kind, at] : events) kinds.push_back(kind);
+    const auto wrapped = std::find(kinds.begin(), kinds.end(), v1::WRAPUP_ENDED);
+    if (wrapped == kinds.end() || events[wrapped - kinds.begin()].second >= measured_until) continue;
+    ++handled;
+    if (wrapped + 1 == kinds.end() || *(wrapped + 1) != v1::PAUSED) {
+      // Resolved or not at first contact, never paused.
+      EXPECT_EQ(kinds.back(), v1::CLOSED) << id;
+      if (resolved_first_contact.contains(id)) {
+        EXPECT_TRUE(resolved_first_contact[id]) << id;
+      }
+      continue;
+    }
+    ++followed_up;
+    // The whole sequence, RESUMED with the customer's reply, and the
+    // agent's reply resolving (without the first-contact flag) and closing.
+    EXPECT_EQ(kinds, kFollowUp) << id;
+    if (kinds != kFollowUp) continue;
+    EXPECT_EQ(events[5].second, events[6].second) << id;
+    EXPECT_EQ(events[7].second, events[9].second) << id;
+    EXPECT_FALSE(resolved_first_contact[id]) << id;
+    ++customer_replies;
+    customer_delay_sum += absl::ToDoubleMinutes(events[6].second - events[4].second);
+    if (events[6].second < measured_until) {
+      ++agent_replies;
+      agent_delay_sum += absl::ToDoubleMinutes(events[7].second - events[6].second);
+    }
+  }
+  ASSERT_GT(handled, 2800);  // 200/h over 15 h
+  EXPECT_NEAR(static_cast<double>(followed_up) / handled, 0.4, 0.03);
+  EXPECT_NEAR(customer_delay_sum / customer_replies, 30, 3);
+  EXPECT_NEAR(agent_delay_sum / agent_replies, 15, 1.5);
 }
 
 TEST(SimulationTest, CallbacksTakeTheShareOfAbandonsTheyAreGiven) {
@@ -233,6 +308,9 @@ queues:
     callback_share: 0.4
     callback_after: 15m
     escalation: 0.02
+    follow_up: 0.1
+    customer_reply_after: 3h
+    agent_reply_after: 45m
   - queue: inbox
     channel: email
     auto_acknowledge: true
@@ -251,11 +329,15 @@ queues:
   EXPECT_EQ(phone.callback_share, 0.4);
   EXPECT_EQ(phone.callback_after, absl::Minutes(15));
   EXPECT_EQ(phone.escalation, 0.02);
+  EXPECT_EQ(phone.follow_up, 0.1);
+  EXPECT_EQ(phone.customer_reply_after, absl::Hours(3));
+  EXPECT_EQ(phone.agent_reply_after, absl::Minutes(45));
   EXPECT_FALSE(phone.auto_acknowledge);
   const QueueModel& email = config->queues[1];
   EXPECT_TRUE(email.auto_acknowledge);
   EXPECT_EQ(email.callback_share, 0);
   EXPECT_EQ(email.escalation, 0);
+  EXPECT_EQ(email.follow_up, 0);
 }
 
 TEST(SimulatorConfigTest, AShareOutsideZeroToOneNamesFileLineAndKey) {

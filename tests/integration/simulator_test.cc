@@ -47,6 +47,9 @@ TEST(SimulatorTest, EveryEventReachesTheDaemon) {
                       R"(objective="acknowledge",outcome="missed"})"),
             0);
   EXPECT_GT(Sample(m, R"(slamon_escalations_total{queue="support",channel="phone",level="1"})").value_or(0), 0);
+  // A quarter of the handled e-mails wait on the customer (PAUSED), and the
+  // engine took every one of them (no rejection above).
+  EXPECT_GT(Sample(m, R"(slamon_contacts_total{queue="inbox",channel="email",event="paused"})").value_or(0), 0);
 }
 
 TEST(SimulatorTest, StopsPromptlyWhileTheDaemonIsDown) {
