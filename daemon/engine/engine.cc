@@ -25,9 +25,9 @@ inline void CpuRelax() {
 // kPausesPerRound pauses; about 20 microseconds in all (a PAUSE is ~27 ns
 // on the AMD EPYC measured), about what a batch of 100 events holds a shard
 // for. Spinning longer starves the thread being waited for when cores are
-// few: with the log writer as a third busy thread on 2 cores, 1,000 rounds
-// took the durable daemon from 0.29-0.38x the raw sink to 0.16-0.27x
-// (docs/performance.md, tenth session).
+// few: with the log writer as a third busy thread on 2 cores, the durable
+// daemon ran at 0.14-0.27x the raw sink with 1,000 rounds (12 runs) and
+// 0.26-0.38x with 50 (11 runs; docs/performance.md, tenth session).
 constexpr int kSpinRounds = 50;
 constexpr int kPausesPerRound = 16;
 
