@@ -221,14 +221,16 @@ TEST(SimulationTest, FollowUpsPauseUntilTheCustomerReplies) {
     // agent's reply resolving (without the first-contact flag) and closing.
     EXPECT_EQ(kinds, kFollowUp) << id;
     if (kinds != kFollowUp) continue;
-    EXPECT_EQ(events[5].second, events[6].second) << id;
-    EXPECT_EQ(events[7].second, events[9].second) << id;
+    const absl::Time paused = events[4].second, resumed = events[5].second, customer_replied = events[6].second,
+                     agent_replied = events[7].second, closed = events[9].second;
+    EXPECT_EQ(resumed, customer_replied) << id;
+    EXPECT_EQ(agent_replied, closed) << id;
     EXPECT_FALSE(resolved_first_contact[id]) << id;
     ++customer_replies;
-    customer_delay_sum += absl::ToDoubleMinutes(events[6].second - events[4].second);
-    if (events[6].second < measured_until) {
+    customer_delay_sum += absl::ToDoubleMinutes(customer_replied - paused);
+    if (customer_replied < measured_until) {
       ++agent_replies;
-      agent_delay_sum += absl::ToDoubleMinutes(events[7].second - events[6].second);
+      agent_delay_sum += absl::ToDoubleMinutes(agent_replied - customer_replied);
     }
   }
   ASSERT_GT(handled, 2800);  // 200/h over 15 h
