@@ -84,7 +84,7 @@ std::shared_ptr<const PolicySet> Engine::policies() const {
 // What a change does, per shard: the Engine's side of a Turn.
 struct Engine::Turn::Plan {
   Kind kind = Kind::kApply;
-  std::span<const Event> events;
+  std::span<const EventView> events;
   std::span<const ContactRecord> records;
   // Per item (events, then records): its keys and its shard.
   std::vector<Shard::EventKeys> keys;
@@ -117,7 +117,7 @@ void Engine::Turn::CountRejectedAtEdge(RejectReason reason) {
 }
 
 void Engine::PlanItems(Turn::Plan& plan) const {
-  const std::span<const Event> events = plan.events;
+  const std::span<const EventView> events = plan.events;
   const std::span<const ContactRecord> records = plan.records;
   const size_t items = events.size() + records.size();
   plan.keys.resize(items);
@@ -189,7 +189,7 @@ void Engine::InEachShard(Turn::Plan& plan, ApplyIn apply_in) {
 
 void Engine::ApplyInShard(const Turn::Plan& plan, uint32_t s, absl::Time now, std::span<ItemResult> results) {
   Shard& shard = slots_[s]->shard;
-  const std::span<const Event> events = plan.events;
+  const std::span<const EventView> events = plan.events;
   for (size_t i = 0; i < events.size(); ++i) {
     if (plan.shard_of[i] == s) shard.PrefetchFor(events[i], plan.keys[i]);
   }
@@ -201,7 +201,7 @@ void Engine::ApplyInShard(const Turn::Plan& plan, uint32_t s, absl::Time now, st
   }
 }
 
-void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord> records,
+void Engine::Apply(std::span<const EventView> events, std::span<const ContactRecord> records,
                    absl::Time now, std::span<ItemResult> results) {
   SLAMON_CHECK(results.size() == events.size() + records.size());
   // Every item is hashed before any lock is taken; each shard's lock is
@@ -211,7 +211,7 @@ void Engine::Apply(std::span<const Event> events, std::span<const ContactRecord>
   InEachShard(plan, [&](uint32_t s) { ApplyInShard(plan, s, now, results); });
 }
 
-ItemResult Engine::ApplyOne(const Event& event, absl::Time now) {
+ItemResult Engine::ApplyOne(const EventView& event, absl::Time now) {
   ItemResult result;
   Apply(std::span(&event, 1), {}, now, std::span(&result, 1));
   return result;
@@ -239,7 +239,7 @@ void Engine::SetPolicies(std::shared_ptr<const PolicySet> policies) {
   }
 }
 
-Engine::Turn Engine::PrepareApply(std::span<const Event> events, std::span<const ContactRecord> records) const {
+Engine::Turn Engine::PrepareApply(std::span<const EventView> events, std::span<const ContactRecord> records) const {
   auto plan = std::make_unique<Turn::Plan>();
   plan->events = events;
   plan->records = records;

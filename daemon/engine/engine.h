@@ -76,10 +76,13 @@ class Engine {
   // Applies events then records; results[i] belongs to events[i] and
   // results[events.size() + j] to records[j]. Thread-safe: each shard's
   // items in batch order, the shards in whatever order they come free (a
-  // busy one is spun on a while before it is slept on).
-  void Apply(std::span<const Event> events, std::span<const ContactRecord> records,
+  // busy one is spun on a while before it is slept on). What the events
+  // point into must live until Apply returns; the engine copies what it
+  // keeps.
+  void Apply(std::span<const EventView> events, std::span<const ContactRecord> records,
              absl::Time now, std::span<ItemResult> results);
-  ItemResult ApplyOne(const Event& event, absl::Time now);
+  ItemResult ApplyOne(const EventView& event, absl::Time now);
+  ItemResult ApplyOne(const Event& event, absl::Time now) { return ApplyOne(event.As<absl::string_view>(), now); }
 
   // Moves windows forward, fires the item deadlines and warning points that
   // passed more than the reorder allowance ago, and expires parked events,
@@ -125,7 +128,7 @@ class Engine {
   };
   // Hashes the items and finds their shards. `events` and `records` must
   // outlive the turn's Apply.
-  Turn PrepareApply(std::span<const Event> events, std::span<const ContactRecord> records) const;
+  Turn PrepareApply(std::span<const EventView> events, std::span<const ContactRecord> records) const;
   Turn PrepareTick() const;
   Turn PrepareSetPolicies(std::shared_ptr<const PolicySet> policies) const;
   // Gives `turn` its place in every shard it touches, after every turn

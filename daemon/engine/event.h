@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -45,29 +47,68 @@ enum class FlowOutReason : uint8_t {
   kExitKey,
 };
 
-// Ingest refills one Event with the next (ingest::ToEngine sets every field):
-// a field added here must be set there.
-struct Event {
+// A contact event (sla-semantics §2) over a text type: Event owns its text,
+// EventView points into bytes its caller keeps alive while the engine reads
+// it (ingest: the wire batch, so that no id is copied before the engine
+// needs it). The engine reads views; it keeps an event only by an owning
+// copy (As<std::string>()). Ingest sets every field of the views it reads
+// (wire_decoder.cc, convert.cc), and As() copies every field: a field added
+// here must be set there too.
+template <typename Text>
+struct BasicEvent {
   EventKind kind = EventKind::kArrived;
-  std::string source;
-  std::string event_id;
-  std::string contact_id;
+  Text source;
+  Text event_id;
+  Text contact_id;
   absl::Time occurred_at;
   // ARRIVED and TRANSFERRED.
-  std::string queue;
+  Text queue;
   // ARRIVED.
-  std::string channel;
+  Text channel;
   int32_t priority = 0;
-  std::string category;
-  std::string customer_id;
-  std::string agent;
+  Text category;
+  Text customer_id;
+  Text agent;
   FlowOutReason flow_out_reason = FlowOutReason::kUnspecified;
   bool first_contact_resolution = false;
   double csat_score = 0;
   double csat_scale = 5;
   int32_t escalation_level = 0;
-  bool operator==(const Event&) const = default;
+  bool operator==(const BasicEvent&) const = default;
+
+  // The same event over `Other`: a view of an owning event (valid while it
+  // is), or an owning copy of a view.
+  template <typename Other>
+  BasicEvent<Other> As() const {
+    return {.kind = kind,
+            .source = Other(source),
+            .event_id = Other(event_id),
+            .contact_id = Other(contact_id),
+            .occurred_at = occurred_at,
+            .queue = Other(queue),
+            .channel = Other(channel),
+            .priority = priority,
+            .category = Other(category),
+            .customer_id = Other(customer_id),
+            .agent = Other(agent),
+            .flow_out_reason = flow_out_reason,
+            .first_contact_resolution = first_contact_resolution,
+            .csat_score = csat_score,
+            .csat_scale = csat_scale,
+            .escalation_level = escalation_level};
+  }
 };
+using Event = BasicEvent<std::string>;
+using EventView = BasicEvent<absl::string_view>;
+
+// Views of `events`, valid while they live (for callers that own their
+// events: tests, benchmarks, tools).
+inline std::vector<EventView> ViewsOf(std::span<const Event> events) {
+  std::vector<EventView> views;
+  views.reserve(events.size());
+  for (const Event& e : events) views.push_back(e.As<absl::string_view>());
+  return views;
+}
 
 // A contact with all its timestamps at once (sla-semantics §9). Unset
 // optionals have not happened (yet).

@@ -60,7 +60,7 @@ const Shard::ApplyClock& Shard::ClockFor(absl::Time now) {
   return apply_clock_;
 }
 
-ItemResult Shard::Apply(const Event& event, const EventKeys& keys, const PolicySet& policies,
+ItemResult Shard::Apply(const EventView& event, const EventKeys& keys, const PolicySet& policies,
                         absl::Time now) {
   const size_t contact_hash = keys.contact_hash;
   AdvanceClock(now);
@@ -96,7 +96,7 @@ ItemResult Shard::Apply(const Event& event, const EventKeys& keys, const PolicyS
   return ItemResult::Accepted();
 }
 
-ItemResult Shard::Park(const Event& event, size_t contact_hash, Attempt attempt, absl::Time now) {
+ItemResult Shard::Park(const EventView& event, size_t contact_hash, Attempt attempt, absl::Time now) {
   if (options_.reorder_allowance <= absl::ZeroDuration()) {
     return Reject(attempt.reason, std::move(attempt.detail));
   }
@@ -105,8 +105,8 @@ ItemResult Shard::Park(const Event& event, size_t contact_hash, Attempt attempt,
                   "too many events are waiting for an earlier event of their contact");
   }
   const absl::Time deadline = now + options_.reorder_allowance;
-  ContactKey key{event.source, event.contact_id, contact_hash};
-  parked_[key].push_back({event, deadline, attempt.reason, std::move(attempt.detail)});
+  ContactKey key{std::string(event.source), std::string(event.contact_id), contact_hash};
+  parked_[key].push_back({event.As<std::string>(), deadline, attempt.reason, std::move(attempt.detail)});
   parked_order_.emplace_back(deadline, std::move(key));
   parked_count_ += 1;
   return ItemResult::Accepted();
@@ -124,7 +124,7 @@ void Shard::RetryParked(const ContactKeyView& key, const PolicySet& policies, ab
   for (bool progress = true; progress && !list.empty();) {
     progress = false;
     for (size_t i = 0; i < list.size();) {
-      Attempt attempt = TryApply(list[i].event, key.hash, policies, now);
+      Attempt attempt = TryApply(list[i].event.As<absl::string_view>(), key.hash, policies, now);
       if (attempt.kind == Attempt::Kind::kPark) {
         list[i].reason = attempt.reason;
         list[i].detail = std::move(attempt.detail);
@@ -144,7 +144,7 @@ void Shard::RetryParked(const ContactKeyView& key, const PolicySet& policies, ab
   if (list.empty()) parked_.erase(it);
 }
 
-Attempt Shard::TryApply(const Event& event, size_t contact_hash, const PolicySet& policies,
+Attempt Shard::TryApply(const EventView& event, size_t contact_hash, const PolicySet& policies,
                         absl::Time now) {
   if (event.kind == EventKind::kArrived) return Arrive(event, contact_hash, policies, now);
   auto it = contacts_.find(ContactKeyView{event.source, event.contact_id, contact_hash});
@@ -171,7 +171,7 @@ Attempt Shard::TryApply(const Event& event, size_t contact_hash, const PolicySet
   return attempt;
 }
 
-Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& policies,
+Attempt Shard::Arrive(const EventView& event, size_t contact_hash, const PolicySet& policies,
                       absl::Time now) {
   if (event.queue.empty() || event.channel.empty()) {
     return Rejected(RejectReason::kMissingField, "ARRIVED needs queue and channel");
@@ -181,7 +181,7 @@ Attempt Shard::Arrive(const Event& event, size_t contact_hash, const PolicySet& 
                     absl::StrCat("channel '", event.channel,
                                  "' is not a lowercase name such as phone, email, chat"));
   }
-  auto [entry, added] = AddContact(ContactKey{event.source, event.contact_id, contact_hash}, Contact());
+  auto [entry, added] = AddContact(ContactKey{std::string(event.source), std::string(event.contact_id), contact_hash}, Contact());
   if (!added) {
     return Rejected(RejectReason::kAlreadyOpen,
                     absl::StrCat("contact '", event.contact_id, "' is already open"));
@@ -234,7 +234,7 @@ void Shard::ForgetAt(Contact& contact, PackedTime at) {
   expiry_order_.emplace_back(at, RefOf(contact));
 }
 
-Attempt Shard::Transition(Contact& contact, const Event& event, Nanos at) {
+Attempt Shard::Transition(Contact& contact, const EventView& event, Nanos at) {
   QueueTotals& totals = contact.stats->totals();
   auto count = [&totals](int volume_index) {
     totals.volume[volume_index] += 1;

@@ -48,13 +48,13 @@ class Shard {
     size_t contact_hash = 0;
     Fingerprint event_id;
   };
-  static EventKeys KeysOf(const Event& event);
+  static EventKeys KeysOf(const EventView& event);
   // Asks the processor for the memory Apply(event, keys) looks up first:
   // a batch asks for all of its events' before applying one, so that their
   // cache misses overlap instead of stalling one after another.
-  void PrefetchFor(const Event& event, const EventKeys& keys) const;
+  void PrefetchFor(const EventView& event, const EventKeys& keys) const;
 
-  ItemResult Apply(const Event& event, const EventKeys& keys, const PolicySet& policies, absl::Time now);
+  ItemResult Apply(const EventView& event, const EventKeys& keys, const PolicySet& policies, absl::Time now);
   ItemResult ApplyRecord(const ContactRecord& record, size_t contact_hash, const PolicySet& policies,
                          absl::Time now);
   void Tick(absl::Time now, std::vector<ItemAlert>* alerts);
@@ -179,10 +179,10 @@ class Shard {
     return slot.generation == ref.generation ? slot.entry : nullptr;
   }
 
-  Attempt TryApply(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
-  Attempt Arrive(const Event& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
+  Attempt TryApply(const EventView& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
+  Attempt Arrive(const EventView& event, size_t contact_hash, const PolicySet& policies, absl::Time now);
   // `at` is event.occurred_at in nanoseconds.
-  Attempt Transition(Contact& contact, const Event& event, Nanos at);
+  Attempt Transition(Contact& contact, const EventView& event, Nanos at);
   // Schedules forgetting a contact that neither waits nor has open items,
   // at `at` (its last event's daemon time plus contact_retention).
   void ForgetAt(Contact& contact, PackedTime at);
@@ -195,12 +195,12 @@ class Shard {
   void StartItem(Contact& contact, ObjectiveKind kind, Nanos at);
   // Completes the running clock of `kind`, if any: met or missed by elapsed
   // time; a late one not yet fired counts its breach now.
-  void CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, Nanos at);
+  void CompleteItem(Contact& contact, const EventView& event, ObjectiveKind kind, Nanos at);
   // Drops `clock` from the contact (untracked from the gauges already).
   void RemoveClock(Contact& contact, const ItemClock& clock);
   // Ends the contact's wait in its queue: answered, abandoned or flowed out
   // at `at` (an outcome of §3)...
-  void StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at);
+  void StopAnswerClock(Contact& contact, const EventView& event, AnswerEnd end, Nanos at);
   // ... or given up on (ItemClock::GiveUpInstant `at`), past its answer
   // objective's give_up_after: no outcome, counted as given_up (its breach
   // already was).
@@ -211,7 +211,7 @@ class Shard {
   // Why `what` (an end of the wait, an event kind or a record) is refused.
   static std::string GivenUpDetail(const Contact& contact, absl::string_view what, absl::string_view contact_id);
   // Completes every running item clock but the answer clock.
-  void CompleteOpenItems(Contact& contact, const Event& event, Nanos at);
+  void CompleteOpenItems(Contact& contact, const EventView& event, Nanos at);
   void PauseItems(Contact& contact, Nanos at);
   void ResumeItems(Contact& contact, Nanos at);
   // Moves the open-item gauges of `contact` to `to` (a transfer).
@@ -227,7 +227,7 @@ class Shard {
              absl::string_view contact_id, const ItemClock& clock, absl::Time at);
   QueueStats* StatsFor(absl::string_view queue, absl::string_view channel, const Policy* policy);
   QueueStats* AddStats(QueueKey key, const Policy* policy);
-  ItemResult Park(const Event& event, size_t contact_hash, Attempt attempt, absl::Time now);
+  ItemResult Park(const EventView& event, size_t contact_hash, Attempt attempt, absl::Time now);
   void RetryParked(const ContactKeyView& key, const PolicySet& policies, absl::Time now);
   // Moves the shard's clock (and its period clocks) forward to `now`.
   void AdvanceClock(absl::Time now);

@@ -36,12 +36,12 @@ size_t Shard::ContactHash(absl::string_view source, absl::string_view contact_id
   return static_cast<size_t>(FingerprintOf(source, contact_id).lo);
 }
 
-Shard::EventKeys Shard::KeysOf(const Event& event) {
+Shard::EventKeys Shard::KeysOf(const EventView& event) {
   const auto [event_id, contact] = FingerprintsOf(event.source, event.event_id, event.contact_id);
   return {static_cast<size_t>(contact.lo), event_id};
 }
 
-void Shard::PrefetchFor(const Event& event, const EventKeys& keys) const {
+void Shard::PrefetchFor(const EventView& event, const EventKeys& keys) const {
   dedup_.Prefetch(keys.event_id);
   contacts_.prefetch(ContactKeyView{event.source, event.contact_id, keys.contact_hash});
 }
@@ -88,7 +88,7 @@ void Shard::StartItem(Contact& contact, ObjectiveKind kind, Nanos at) {
   contact.stats->TrackItem(contact.clocks.back());
 }
 
-void Shard::CompleteItem(Contact& contact, const Event& event, ObjectiveKind kind, Nanos at) {
+void Shard::CompleteItem(Contact& contact, const EventView& event, ObjectiveKind kind, Nanos at) {
   ItemClock* clock = RunningClock(contact, kind);
   if (clock == nullptr) return;
   const Objective& objective = *ObjectiveOf(contact, kind);
@@ -117,7 +117,7 @@ void Shard::RemoveClock(Contact& contact, const ItemClock& clock) {
   if (contact.clocks.empty()) contact.scheduled = kNeverNanos;
 }
 
-void Shard::StopAnswerClock(Contact& contact, const Event& event, AnswerEnd end, Nanos at) {
+void Shard::StopAnswerClock(Contact& contact, const EventView& event, AnswerEnd end, Nanos at) {
   CompleteItem(contact, event, ObjectiveKind::kAnswer, at);
   QueueStats& stats = *contact.stats;
   const Nanos start = contact.segment_start.nanos();
@@ -166,7 +166,7 @@ void Shard::GiveUp(Contact& contact, Nanos at) {
   ForgetAt(contact, now_ + options_.contact_retention);
 }
 
-void Shard::CompleteOpenItems(Contact& contact, const Event& event, Nanos at) {
+void Shard::CompleteOpenItems(Contact& contact, const EventView& event, Nanos at) {
   for (int k = 0; k < kObjectiveKindCount; ++k) {
     const auto kind = static_cast<ObjectiveKind>(k);
     if (kind != ObjectiveKind::kAnswer) CompleteItem(contact, event, kind, at);

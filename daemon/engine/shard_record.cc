@@ -93,9 +93,9 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const
   }
 
   // The events this version adds, in the order the state machine needs.
-  std::vector<Event> events;
+  std::vector<EventView> events;
   auto add = [&](EventKind kind, absl::Time at) {
-    Event e;
+    EventView e;
     e.kind = kind;
     e.source = r.source;
     e.contact_id = r.contact_id;
@@ -105,7 +105,7 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const
   };
   const Contact* c = known ? &it->second : nullptr;
   if (!known) {
-    Event* e = add(EventKind::kArrived, r.arrived_at);
+    EventView* e = add(EventKind::kArrived, r.arrived_at);
     e->queue = r.queue;
     e->channel = r.channel;
     e->priority = r.priority;
@@ -126,7 +126,7 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const
   }
   if (r.closed_at && (!c || c->closed_at == kNever)) add(EventKind::kClosed, *r.closed_at);
   if (r.csat && (!c || !c->surveyed)) {
-    Event* e = add(EventKind::kSurveyed, events.empty() ? r.arrived_at : events.back().occurred_at);
+    EventView* e = add(EventKind::kSurveyed, events.empty() ? r.arrived_at : events.back().occurred_at);
     e->csat_score = *r.csat;
     e->csat_scale = 5;
   }
@@ -134,7 +134,7 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const
     health_.duplicates += 1;
     return ItemResult::Duplicate();
   }
-  for (const Event& e : events) {
+  for (const EventView& e : events) {
     Attempt attempt = TryApply(e, contact_hash, policies, now);
     // Validated above, so the state machine accepts every event; a refusal
     // here means the record and the contact disagree in a way not checked.

@@ -113,7 +113,7 @@ void BatchApplier::ObserveLag(const DecodedBatch& batch, absl::Time now) {
   std::vector<double> counts(lag_bounds_.size() + 1);
   double sum = 0;
   const engine::Nanos now_nanos = engine::ToNanos(now);
-  for (const engine::Event& e : batch.converted_events()) {
+  for (const engine::EventView& e : batch.converted_events()) {
     // In nanoseconds: absl's Time subtraction and division are library
     // calls (~70 instructions an event). A time outside int64 nanoseconds
     // (before 1677, after 2262) saturates, and one near their ends is too

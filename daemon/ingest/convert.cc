@@ -63,7 +63,7 @@ std::optional<ConversionError> OptionalTime(bool has, const google::protobuf::Ti
 
 }  // namespace
 
-std::optional<ConversionError> SetScalars(const EventScalars& in, engine::Event* out) {
+std::optional<ConversionError> SetScalars(const EventScalars& in, engine::EventView* out) {
   if (in.kind < v1::ARRIVED || in.kind > v1::SURVEYED) {
     return ConversionError{RejectReason::kInvalidField, absl::StrCat("unknown event kind ", in.kind)};
   }
@@ -83,15 +83,15 @@ std::optional<ConversionError> SetScalars(const EventScalars& in, engine::Event*
   return std::nullopt;
 }
 
-std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out) {
-  out->source.assign(in.source());
-  out->event_id.assign(in.event_id());
-  out->contact_id.assign(in.contact_id());
-  out->queue.assign(in.queue());
-  out->channel.assign(in.channel());
-  out->category.assign(in.category());
-  out->customer_id.assign(in.customer_id());
-  out->agent.assign(in.agent());
+std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::EventView* out) {
+  out->source = in.source();
+  out->event_id = in.event_id();
+  out->contact_id = in.contact_id();
+  out->queue = in.queue();
+  out->channel = in.channel();
+  out->category = in.category();
+  out->customer_id = in.customer_id();
+  out->agent = in.agent();
   return SetScalars({.kind = in.kind(),
                      .has_occurred_at = in.has_occurred_at(),
                      .occurred_seconds = in.occurred_at().seconds(),

@@ -19,11 +19,9 @@ struct ConversionError {
   std::string detail;
 };
 
-// Sets every field of `out`, which may hold an earlier event: ingest reuses
-// its events from batch to batch, so that their strings keep their capacity
-// and copying an id into one allocates nothing (nor does parsing the next
-// batch into strings left where they were).
-std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::Event* out);
+// Sets every field of `out` (which may hold an earlier event) to a view of
+// `in`'s: `in` must outlive `out`'s use.
+std::optional<ConversionError> ToEngine(const v1::ContactEvent& in, engine::EventView* out);
 
 // A ContactEvent's fields other than its strings, as the wire has them (proto3
 // defaults when absent), for the checks both readers of a batch share: the
@@ -41,7 +39,7 @@ struct EventScalars {
   int32_t escalation_level = 0;
 };
 // Checks `in` and sets the fields of `out` other than its strings.
-std::optional<ConversionError> SetScalars(const EventScalars& in, engine::Event* out);
+std::optional<ConversionError> SetScalars(const EventScalars& in, engine::EventView* out);
 // Strings are moved out of `in`, which is left valid but unspecified.
 std::optional<ConversionError> ToEngine(v1::ContactRecord& in, engine::ContactRecord* out);
 

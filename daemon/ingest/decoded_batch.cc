@@ -16,7 +16,7 @@ void DecodedBatch::Clear() {
   failures.clear();
 }
 
-engine::Event& DecodedBatch::NextEvent() {
+engine::EventView& DecodedBatch::NextEvent() {
   if (events.size() == n_converted) events.emplace_back();
   return events[n_converted];
 }
@@ -25,7 +25,7 @@ void ConvertBatch(v1::EventBatch& batch, DecodedBatch* out) {
   out->Clear();
   out->sequence = batch.sequence();
   for (const v1::ContactEvent& event : batch.events()) {
-    engine::Event& slot = out->NextEvent();
+    engine::EventView& slot = out->NextEvent();
     out->AddEvent(ToEngine(event, &slot));
   }
   for (v1::ContactRecord& record : *batch.mutable_records()) {

@@ -1,6 +1,7 @@
 // A wire batch (slamon.v1.EventBatch) in engine values, read outside any
-// engine lock. Ingest keeps applied batches and reads later ones into them,
-// so that their events' strings keep their capacity.
+// engine lock. Its events point into the bytes it was read from (or into
+// `message`), which must outlive its Apply. Ingest keeps applied batches
+// and reads later ones into them, so that their vectors keep their capacity.
 #ifndef SLAMON_DAEMON_INGEST_DECODED_BATCH_H_
 #define SLAMON_DAEMON_INGEST_DECODED_BATCH_H_
 
@@ -22,9 +23,8 @@ struct DecodedBatch {
   size_t n_items = 0;   // in the wire batch: events, then records
   size_t n_events = 0;  // in the wire batch
   size_t n_converted = 0;
-  // The first n_converted are this batch's; the rest are kept for their
-  // strings' capacity.
-  std::vector<engine::Event> events;
+  // The first n_converted are this batch's.
+  std::vector<engine::EventView> events;
   std::vector<engine::ContactRecord> records;
   // The item of each converted one, in the order the engine gets them.
   std::vector<size_t> origin;
@@ -37,11 +37,11 @@ struct DecodedBatch {
   // What a batch the wire decoder declines is parsed into; reused.
   v1::EventBatch message;
 
-  std::span<const engine::Event> converted_events() const { return {events.data(), n_converted}; }
+  std::span<const engine::EventView> converted_events() const { return {events.data(), n_converted}; }
   // Empties the batch; its events stay for reuse.
   void Clear();
   // Where the next event is read to: a kept event, overwritten whole.
-  engine::Event& NextEvent();
+  engine::EventView& NextEvent();
   // Counts the event last read into NextEvent(): converted, or rejected
   // with `error` (and its slot is read into again).
   void AddEvent(std::optional<ConversionError>&& error) {
@@ -67,7 +67,7 @@ struct DecodedBatch {
 bool ReadBatch(absl::string_view wire, DecodedBatch* out);
 
 // Converts a parsed batch into `out` (cleared first). Consumes `batch`:
-// records' strings are moved out.
+// records' strings are moved out, events point into it.
 void ConvertBatch(v1::EventBatch& batch, DecodedBatch* out);
 
 }  // namespace slamon::ingest

@@ -70,7 +70,7 @@ TEST(ConcurrentEngineTest, ParallelBatchesGiveExactTotals) {
         // 50 contacts a batch over 7 queues.
         const std::vector<Event> batch = AnsweredContacts("t" + std::to_string(t) + "-", i, i + 50, 7);
         std::vector<ItemResult> results(batch.size());
-        engine.Apply(batch, {}, At(5000), results);
+        engine.Apply(ViewsOf(batch), {}, At(5000), results);
         for (const ItemResult& r : results) ASSERT_TRUE(r.accepted()) << r.detail;
       }
     });
@@ -105,7 +105,7 @@ TEST(ConcurrentEngineTest, SmallBatchesWaitOutAShardHeldLongerThanTheySpin) {
   ptrdiff_t huge_not_accepted = 0;
   std::thread big([&] {
     std::vector<ItemResult> results(huge.size());
-    engine.Apply(huge, {}, At(5000), results);
+    engine.Apply(ViewsOf(huge), {}, At(5000), results);
     huge_applied = true;
     huge_not_accepted = not_accepted(results);
   });
@@ -116,7 +116,7 @@ TEST(ConcurrentEngineTest, SmallBatchesWaitOutAShardHeldLongerThanTheySpin) {
     const std::vector<Event> batch =
         AnsweredContacts("small-", small_batches * kSmallContacts, (small_batches + 1) * kSmallContacts, 3);
     std::vector<ItemResult> results(batch.size());
-    engine.Apply(batch, {}, At(5000), results);
+    engine.Apply(ViewsOf(batch), {}, At(5000), results);
     small_not_accepted += not_accepted(results);
   }
   big.join();
@@ -142,8 +142,9 @@ TEST(ConcurrentEngineTest, TurnsApplyInTheOrderTheyWereTaken) {
   // is accepted, the second is its duplicate.
   const Event first = Arrival("c1", 0, "q-first");
   const Event second = Arrival("c1", 0, "q-second");
-  Engine::Turn first_turn = engine.PrepareApply(std::span(&first, 1), {});
-  Engine::Turn second_turn = engine.PrepareApply(std::span(&second, 1), {});
+  const EventView first_view = first.As<absl::string_view>(), second_view = second.As<absl::string_view>();
+  Engine::Turn first_turn = engine.PrepareApply(std::span(&first_view, 1), {});
+  Engine::Turn second_turn = engine.PrepareApply(std::span(&second_view, 1), {});
   engine.TakeTurn(first_turn);
   engine.TakeTurn(second_turn);
   ItemResult first_result, second_result;
@@ -167,9 +168,11 @@ TEST(ConcurrentEngineTest, TurnsApplyWithThePoliciesOfTheirPlaceInTheOrder) {
   Engine engine(options, OnePolicy(AnswerObjective(20), "before"));
   const Event early_arrival = Arrival("c1", 0);
   const Event late_arrival = Arrival("c2", 0);
-  Engine::Turn before = engine.PrepareApply(std::span(&early_arrival, 1), {});
+  const EventView early_view = early_arrival.As<absl::string_view>();
+  const EventView late_view = late_arrival.As<absl::string_view>();
+  Engine::Turn before = engine.PrepareApply(std::span(&early_view, 1), {});
   Engine::Turn reload = engine.PrepareSetPolicies(OnePolicy(AnswerObjective(20), "after"));
-  Engine::Turn after = engine.PrepareApply(std::span(&late_arrival, 1), {});
+  Engine::Turn after = engine.PrepareApply(std::span(&late_view, 1), {});
   for (Engine::Turn* turn : {&before, &reload, &after}) engine.TakeTurn(*turn);
   EXPECT_EQ(engine.policies()->policies()[0].name, "after");  // current from its turn on
   ItemResult before_result, after_result;

@@ -2,6 +2,8 @@
 // the applier keeps for reuse (run under ThreadSanitizer in CI).
 #include "daemon/ingest/batch_applier.h"
 
+#include <algorithm>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -51,7 +53,7 @@ TEST(ConvertTest, EveryFieldIsSetWhenAnEventIsRefilled) {
   bare.set_contact_id("c");
   SetTimestamp(At(12), bare.mutable_occurred_at());
 
-  engine::Event e;
+  engine::EventView e;
   ASSERT_FALSE(ToEngine(full, &e));
   EXPECT_EQ(e.agent, "agent-with-a-long-name");
   ASSERT_FALSE(ToEngine(bare, &e));
@@ -86,14 +88,14 @@ TEST(ConvertTest, OccurredAtIsExactAcrossTheRangeOfInt64Nanoseconds) {
       v1::ContactEvent wire = Wire(v1::ARRIVED, "a", 0);
       wire.mutable_occurred_at()->set_seconds(seconds);
       wire.mutable_occurred_at()->set_nanos(nanos);
-      engine::Event e;
+      engine::EventView e;
       ASSERT_FALSE(ToEngine(wire, &e)) << seconds;
       EXPECT_EQ(e.occurred_at, absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos)) << seconds << " " << nanos;
     }
   }
   v1::ContactEvent past_9999 = Wire(v1::ARRIVED, "a", 0);
   past_9999.mutable_occurred_at()->set_seconds(253402300800);
-  engine::Event e;
+  engine::EventView e;
   const std::optional<ConversionError> error = ToEngine(past_9999, &e);
   ASSERT_TRUE(error);
   EXPECT_EQ(error->detail, "occurred_at is out of range");
@@ -156,6 +158,41 @@ TEST_F(BatchApplierTest, EachBatchAppliesItsOwnEventsOnly) {
   EXPECT_EQ(s.health.duplicates, 0u);
   EXPECT_EQ(s.health.rejected[static_cast<int>(engine::RejectReason::kInvalidField)], 1u);
   EXPECT_EQ(s.health.rejected[static_cast<int>(engine::RejectReason::kMissingField)], 1u);
+}
+
+// Events point into the bytes of their wire batch; one the engine keeps
+// (here a transfer parked until its contact's ARRIVED) is its own copy: the
+// first batch's bytes are overwritten before the ARRIVED comes.
+TEST_F(BatchApplierTest, AParkedEventOutlivesTheBytesItWasReadFrom) {
+  v1::EventBatch early;
+  early.set_sequence(1);
+  v1::ContactEvent transfer = Wire(v1::TRANSFERRED, "1", 30);
+  transfer.set_queue("support");
+  *early.add_events() = transfer;
+  std::string wire = early.SerializeAsString();
+  v1::BatchAck ack;
+  AckReady done = [](const grpc::Status&) {};
+  ASSERT_TRUE(applier_.Apply(wire, &ack, done));
+  EXPECT_EQ(ack.accepted(), 1u);
+  EXPECT_EQ(engine_.Snapshot(At(600)).health.pending_events, 1u);
+  std::fill(wire.begin(), wire.end(), 'x');
+
+  v1::EventBatch late;
+  late.set_sequence(2);
+  *late.add_events() = Wire(v1::ARRIVED, "1", 0);
+  *late.add_events() = Wire(v1::ANSWERED, "1", 45);
+  EXPECT_EQ(Apply(late).accepted(), 2u);
+
+  const engine::EngineSnapshot s = engine_.Snapshot(At(600));
+  EXPECT_EQ(s.health.pending_events, 0u);
+  ASSERT_EQ(s.queues.size(), 2u);
+  const engine::QueueSnapshot& sales = s.queues[0].key.queue == "sales" ? s.queues[0] : s.queues[1];
+  const engine::QueueSnapshot& support = s.queues[0].key.queue == "support" ? s.queues[0] : s.queues[1];
+  EXPECT_EQ(support.key.queue, "support");
+  EXPECT_EQ(sales.totals.outcomes[engine::AnswerOutcome::kFlowedOutLate], 1u);  // left after 30 s
+  EXPECT_EQ(support.totals.volume[engine::kTransferredIn], 1u);
+  EXPECT_EQ(support.totals.outcomes[engine::AnswerOutcome::kAnsweredWithin], 1u);  // 15 s there
+  EXPECT_DOUBLE_EQ(support.totals.wait[0].sum, 15.0);
 }
 
 TEST_F(BatchApplierTest, StreamsApplyingAtOnceGiveExactTotals) {

@@ -286,7 +286,7 @@ TEST_F(QueryServiceTest, StatusReadWhileEventsAreAppliedSeesWaitingOnlyGrow) {
     for (int n = 0; n < 1000; ++n) {
       batch.push_back(Arrival(absl::StrCat("c", n), 0, "sales"));
       if (batch.size() < 10) continue;
-      engine_.Apply(batch, {}, At(60), results);
+      engine_.Apply(ViewsOf(batch), {}, At(60), results);
       for (const engine::ItemResult& r : results) EXPECT_TRUE(r.accepted()) << r.detail;
       batch.clear();
       if (n % 100 == 99) {

@@ -61,7 +61,7 @@ class JournalTest : public ::testing::Test {
         case RecordType::kBatch: {
           const std::vector<engine::Event> events = ArrivalsOf(body);
           std::vector<engine::ItemResult> results(events.size());
-          engine->Apply(events, {}, at, results);
+          engine->Apply(engine::ViewsOf(events), {}, at, results);
           break;
         }
       }
@@ -88,7 +88,8 @@ class JournalTest : public ::testing::Test {
   uint64_t ArriveBatch(Journal& journal, Engine& engine, const std::string& body,
                        const std::function<void(const engine::ItemResult&)>& check) {
     const std::vector<engine::Event> events = ArrivalsOf(body);
-    Engine::Turn turn = engine.PrepareApply(events, {});
+    const std::vector<engine::EventView> views = engine::ViewsOf(events);
+    Engine::Turn turn = engine.PrepareApply(views, {});
     return journal.Record(RecordType::kBatch, body, turn, [&](absl::Time now) {
       std::vector<engine::ItemResult> results(events.size());
       engine.Apply(turn, now, results);
