@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "common/cli.h"
 #include "common/duration.h"
@@ -94,8 +96,17 @@ int Watch(int argc, const char* const* argv) {
   AddFilter(cli, queues, channels);
   cli.AddBool("warnings", &options.warnings, "also print items reaching their warning point");
   cli.AddInt("count", &options.count, "exit after this many events (0: never)");
+  std::string resume;
+  cli.AddString("resume", &resume, "RUN:SEQUENCE: first the events after this one (a line's resume=) still held");
   bool proceed = false;
   if (int code = ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
+  if (!resume.empty()) {
+    const std::pair<std::string, std::string> parts = absl::StrSplit(resume, absl::MaxSplits(':', 1));
+    if (!absl::SimpleAtoi(parts.first, &options.resume_run) || !absl::SimpleAtoi(parts.second, &options.resume_after) ||
+        options.resume_run == 0) {
+      return Usage("--resume must be RUN:SEQUENCE, as a printed line's resume= gives them");
+    }
+  }
   return RunWatch(connection, ToFilter(queues, channels), options, stdout);
 }
 

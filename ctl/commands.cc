@@ -177,15 +177,24 @@ int RunWatch(const Connection& connection, const Filter& filter, const WatchOpti
   v1::WatchBreachesRequest request;
   SetFilter(filter, &request);
   request.set_include_warnings(options.warnings);
+  request.set_resume_run(options.resume_run);
+  request.set_resume_after(options.resume_after);
   grpc::ClientContext context;
   std::unique_ptr<grpc::ClientReader<v1::BreachEvent>> reader = Connect(connection)->WatchBreaches(&context, request);
   v1::BreachEvent e;
   int64_t seen = 0;
   while (reader->Read(&e)) {
-    std::fprintf(out, "%s  %-7s  %s  %s/%s  policy=%s  contact=%s/%s  started=%s\n",
+    if (e.kind() == v1::BreachEvent::GAP) {
+      std::fprintf(out, "GAP: events up to %llu:%llu were lost (the daemon restarted, or no longer holds them)\n",
+                   static_cast<unsigned long long>(e.run()), static_cast<unsigned long long>(e.sequence()));
+      std::fflush(out);
+      continue;
+    }
+    std::fprintf(out, "%s  %-7s  %s  %s/%s  policy=%s  contact=%s/%s  started=%s  resume=%llu:%llu\n",
                  FormatRfc3339(ToTime(e.at())).c_str(), e.kind() == v1::BreachEvent::BREACH ? "BREACH" : "warning",
                  e.objective().c_str(), e.queue().c_str(), e.channel().c_str(), e.policy().c_str(), e.source().c_str(),
-                 e.contact_id().c_str(), FormatRfc3339(ToTime(e.started_at())).c_str());
+                 e.contact_id().c_str(), FormatRfc3339(ToTime(e.started_at())).c_str(),
+                 static_cast<unsigned long long>(e.run()), static_cast<unsigned long long>(e.sequence()));
     std::fflush(out);
     if (options.count > 0 && ++seen >= options.count) {
       context.TryCancel();

@@ -43,8 +43,13 @@ int RunReport(const Connection& connection, const Filter& filter, const ReportOp
 struct WatchOptions {
   bool warnings = false;
   int64_t count = 0;  // stop after this many events; 0 = until interrupted
+  // Resume after this event (the `resume=RUN:SEQUENCE` of a line printed
+  // earlier); run 0: live events only.
+  uint64_t resume_run = 0;
+  uint64_t resume_after = 0;
 };
-// One line per warning or breach as the daemon finds it.
+// One line per warning or breach as the daemon finds it, ending with the
+// point to resume after; a line for events lost before a resume.
 int RunWatch(const Connection& connection, const Filter& filter, const WatchOptions& options, std::FILE* out);
 
 // Loads a slamond config file the way the daemon does and summarises it.

@@ -11,8 +11,9 @@ namespace slamon::query {
 
 // One WatchBreaches stream. It owns itself (self_) until gRPC calls OnDone;
 // Publish holds a reference while offering, so an event is never offered to
-// a deleted watch. Finish and StartWrite are called without the lock held:
-// gRPC may run a reaction inline.
+// a deleted watch. Finish and StartWrite are called without the watch's
+// lock held: gRPC may run a reaction inline, and reactions take it (never
+// the service's, which Publish holds while offering).
 class QueryService::Watch : public grpc::ServerWriteReactor<v1::BreachEvent> {
  public:
   Watch(const v1::WatchBreachesRequest& request, prometheus::Gauge& watchers)
@@ -25,16 +26,19 @@ class QueryService::Watch : public grpc::ServerWriteReactor<v1::BreachEvent> {
     return Selected(request_.queues(), request_.channels(), alert.key);
   }
 
-  void Offer(const engine::ItemAlert& alert) {
-    std::unique_lock lock(mu_);
-    if (end_) return;
-    if (queue_.size() >= kMaxQueuedPerWatch) {
-      end_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          absl::StrCat("more than ", kMaxQueuedPerWatch, " breach events waiting for this client"));
-    } else {
-      queue_.push_back(ToBreachEvent(alert));
-    }
-    Pump(lock);
+  void Offer(const engine::ItemAlert& alert, uint64_t sequence, uint64_t run) {
+    v1::BreachEvent event = ToBreachEvent(alert);
+    event.set_sequence(sequence);
+    event.set_run(run);
+    Offer(std::move(event));
+  }
+  // Events up to and including `sequence` were lost to this client.
+  void OfferGap(uint64_t sequence, uint64_t run) {
+    v1::BreachEvent gap;
+    gap.set_kind(v1::BreachEvent::GAP);
+    gap.set_sequence(sequence);
+    gap.set_run(run);
+    Offer(std::move(gap));
   }
 
   // Ends the stream once the write in flight, if any, is done.
@@ -59,6 +63,18 @@ class QueryService::Watch : public grpc::ServerWriteReactor<v1::BreachEvent> {
   std::shared_ptr<Watch> self_;
 
  private:
+  void Offer(v1::BreachEvent event) {
+    std::unique_lock lock(mu_);
+    if (end_) return;
+    if (queue_.size() >= kMaxQueuedPerWatch) {
+      end_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          absl::StrCat("more than ", kMaxQueuedPerWatch, " breach events waiting for this client"));
+    } else {
+      queue_.push_back(std::move(event));
+    }
+    Pump(lock);
+  }
+
   void Pump(std::unique_lock<std::mutex>& lock) {
     if (writing_ || finished_) return;
     if (end_) {
@@ -90,6 +106,7 @@ QueryService::QueryService(const engine::Engine* engine, std::function<absl::Tim
                            prometheus::Registry& registry)
     : engine_(engine),
       clock_(std::move(clock)),
+      run_(static_cast<uint64_t>(absl::ToUnixNanos(clock_()))),
       alerts_published_(prometheus::BuildCounter()
                             .Name("slamon_query_breach_events_total")
                             .Help("Warnings and breaches handed to WatchBreaches streams (before each stream's filter).")
@@ -139,7 +156,7 @@ grpc::ServerWriteReactor<v1::BreachEvent>* QueryService::WatchBreaches(grpc::Cal
   {
     std::lock_guard lock(mu_);
     refused = shut_down_;
-    if (!refused) {
+    if (!refused && Replay(*request, *watch)) {
       std::erase_if(watches_, [](const std::weak_ptr<Watch>& w) { return w.expired(); });
       watches_.push_back(watch);
     }
@@ -148,20 +165,42 @@ grpc::ServerWriteReactor<v1::BreachEvent>* QueryService::WatchBreaches(grpc::Cal
   return watch.get();
 }
 
+bool QueryService::Replay(const v1::WatchBreachesRequest& request, Watch& watch) {
+  if (request.resume_run() == 0) return true;  // live events only
+  const uint64_t oldest_held = held_.empty() ? published_ + 1 : held_.front().sequence;
+  uint64_t after = request.resume_after();
+  if (request.resume_run() != run_) {
+    // Another run's sequence: whatever it published after it is gone.
+    watch.OfferGap(oldest_held - 1, run_);
+    after = oldest_held - 1;
+  } else if (after > published_) {
+    watch.End(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           absl::StrCat("resume_after ", after, " is past the last event published, ", published_)));
+    return false;
+  } else if (after + 1 < oldest_held) {
+    watch.OfferGap(oldest_held - 1, run_);
+  }
+  for (const Held& h : held_) {
+    if (h.sequence > after && watch.Wants(h.alert)) watch.Offer(h.alert, h.sequence, run_);
+  }
+  return true;
+}
+
 void QueryService::Publish(const std::vector<engine::ItemAlert>& alerts) {
   if (alerts.empty()) return;
   alerts_published_.Increment(static_cast<double>(alerts.size()));
+  std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<Watch>> watches;
-  {
-    std::lock_guard lock(mu_);
-    for (const std::weak_ptr<Watch>& w : watches_) {
-      if (auto watch = w.lock()) watches.push_back(std::move(watch));
-    }
+  for (const std::weak_ptr<Watch>& w : watches_) {
+    if (auto watch = w.lock()) watches.push_back(std::move(watch));
   }
-  for (const auto& watch : watches) {
-    for (const engine::ItemAlert& alert : alerts) {
-      if (watch->Wants(alert)) watch->Offer(alert);
+  for (const engine::ItemAlert& alert : alerts) {
+    const uint64_t sequence = ++published_;
+    for (const auto& watch : watches) {
+      if (watch->Wants(alert)) watch->Offer(alert, sequence, run_);
     }
+    held_.push_back({sequence, alert});
+    if (held_.size() > kHeldForResume) held_.pop_front();
   }
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/duration.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/proto_time.h"
@@ -97,6 +98,22 @@ TEST(QueryTest, WatchBreachesStreamsTheWarningThenTheBreachWhileTheItemIsOpen) {
   }
   EXPECT_EQ(ToTime(warning.at()), arrived + absl::Milliseconds(1500));
   EXPECT_EQ(ToTime(breach.at()), arrived + absl::Seconds(3));
+  // The daemon's first two events of this run, numbered as published.
+  EXPECT_EQ(warning.sequence(), 1u);
+  EXPECT_EQ(breach.sequence(), 2u);
+  EXPECT_EQ(warning.run(), breach.run());
+  EXPECT_GT(warning.run(), static_cast<uint64_t>(absl::ToUnixNanos(arrived - absl::Minutes(1))));
+
+  // slamonctl resuming after the warning gets the breach again, the point
+  // to resume after it printed.
+  const std::string resume_point = absl::StrCat(breach.run(), ":", 2);
+  const testing::RunResult resumed =
+      testing::Run({testing::BinaryPath("ctl/slamonctl"), "watch", "--daemon", daemon.grpc_address(), "--warnings",
+                    "--resume", absl::StrCat(warning.run(), ":1"), "--count", "1"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(resumed.output, absl::StrCat(FormatRfc3339(arrived + absl::Seconds(3)),
+                                         "  BREACH   resolution  desk/chat  policy=quick  contact=it/chat-1  started=",
+                                         FormatRfc3339(arrived), "  resume=", resume_point, "\n"));
 
   // Counted while the chat is still open.
   const std::string labels = R"(queue="desk",channel="chat",policy="quick",objective="resolution")";

@@ -227,6 +227,107 @@ TEST_F(QueryServiceTest, EveryWatcherGetsItsAlertsInOrderWhilePublishersAndCance
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+// The run the service numbers its events in: its clock at its start.
+const uint64_t kRun = static_cast<uint64_t>(absl::ToUnixNanos(At(60)));
+
+// A watch resuming after (run, after): the first `n` events it gets, then
+// cancelled; or how it ended if it ended first.
+struct Resumed {
+  std::vector<v1::BreachEvent> events;
+  grpc::Status status;
+};
+Resumed ReadResumed(v1::Query::Stub& stub, v1::WatchBreachesRequest request, uint64_t run, uint64_t after,
+                    size_t n) {
+  Resumed out;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  request.set_include_warnings(true);
+  request.set_resume_run(run);
+  request.set_resume_after(after);
+  auto reader = stub.WatchBreaches(&context, request);
+  v1::BreachEvent e;
+  while (out.events.size() < n && reader->Read(&e)) out.events.push_back(e);
+  if (out.events.size() == n) context.TryCancel();
+  out.status = reader->Finish();
+  return out;
+}
+
+std::vector<uint64_t> Sequences(const std::vector<v1::BreachEvent>& events) {
+  std::vector<uint64_t> out;
+  for (const v1::BreachEvent& e : events) out.push_back(e.sequence());
+  return out;
+}
+
+// Events are numbered in the order published, before any watch's filter; a
+// client that reconnects with the last (run, sequence) it received gets
+// what came after, filtered, then live events.
+TEST_F(QueryServiceTest, AWatchResumesAfterTheLastEventItsClientReceived) {
+  service_.Publish({Alert("a", 0), Alert("a", 1), Alert("a", 2), Alert("a", 3)});  // 1..4
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::WatchBreachesRequest request;
+  request.set_include_warnings(true);
+  request.set_resume_run(kRun);
+  request.set_resume_after(2);
+  auto reader = stub_->WatchBreaches(&context, request);
+  std::vector<v1::BreachEvent> events(3);
+  ASSERT_TRUE(reader->Read(&events[0]));
+  ASSERT_TRUE(reader->Read(&events[1]));
+  // Registered before its replay was queued: a live event follows it.
+  service_.Publish({Alert("a", 4)});
+  ASSERT_TRUE(reader->Read(&events[2]));
+  context.TryCancel();
+  (void)reader->Finish();
+  EXPECT_THAT(Sequences(events), ::testing::ElementsAre(3, 4, 5));
+  EXPECT_EQ(events[0].contact_id(), "2");
+  EXPECT_EQ(events[0].kind(), v1::BreachEvent::BREACH);
+  EXPECT_EQ(events[1].contact_id(), "3");
+  EXPECT_EQ(events[1].kind(), v1::BreachEvent::WARNING);
+  EXPECT_EQ(events[2].contact_id(), "4");
+  for (const v1::BreachEvent& e : events) EXPECT_EQ(e.run(), kRun);
+
+  // From the start, q1 only (the even ones): numbered as published.
+  v1::WatchBreachesRequest q1;
+  q1.add_queues("q1");
+  const Resumed r = ReadResumed(*stub_, q1, kRun, 0, 3);
+  EXPECT_THAT(Sequences(r.events), ::testing::ElementsAre(1, 3, 5));
+  EXPECT_EQ(r.events[2].contact_id(), "4");
+}
+
+// Only the last kHeldForResume events are held: a resume from before them,
+// or from another run (the daemon restarted), starts with a GAP up to the
+// oldest held; one from past the last event published is refused.
+TEST_F(QueryServiceTest, AResumeThatCannotBeWholeStartsWithAGap) {
+  constexpr int kPublished = static_cast<int>(QueryService::kHeldForResume) + 3;  // 4..5003 held
+  std::vector<ItemAlert> alerts;
+  for (int n = 0; n < kPublished; ++n) alerts.push_back(Alert("a", n));
+  service_.Publish(alerts);
+
+  std::vector<uint64_t> held;
+  for (uint64_t sequence = 4; sequence <= kPublished; ++sequence) held.push_back(sequence);
+  for (const auto& [run, after] : {std::pair{kRun, uint64_t{2}}, std::pair{kRun + 1, uint64_t{7}}}) {
+    SCOPED_TRACE(absl::StrCat("run ", run, " after ", after));
+    const Resumed r = ReadResumed(*stub_, {}, run, after, held.size() + 1);
+    ASSERT_EQ(r.events.size(), held.size() + 1) << r.status.error_message();
+    EXPECT_EQ(r.events[0].kind(), v1::BreachEvent::GAP);
+    EXPECT_EQ(r.events[0].sequence(), 3u);
+    EXPECT_EQ(r.events[0].run(), kRun);
+    EXPECT_EQ(r.events[0].contact_id(), "");
+    EXPECT_THAT(Sequences({r.events.begin() + 1, r.events.end()}), ::testing::ElementsAreArray(held));
+    EXPECT_EQ(r.events.back().contact_id(), absl::StrCat(kPublished - 1));
+  }
+  // Resuming right after the last event lost: no gap.
+  const Resumed whole = ReadResumed(*stub_, {}, kRun, 3, 1);
+  ASSERT_EQ(whole.events.size(), 1u);
+  EXPECT_EQ(whole.events[0].sequence(), 4u);
+  EXPECT_EQ(whole.events[0].kind(), v1::BreachEvent::WARNING);  // contact 3
+
+  const Resumed future = ReadResumed(*stub_, {}, kRun, kPublished + 1, 1);
+  EXPECT_TRUE(future.events.empty());
+  EXPECT_EQ(future.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(future.status.error_message(), "resume_after 5004 is past the last event published, 5003");
+}
+
 TEST_F(QueryServiceTest, AWatcherThatDoesNotReadIsEndedWithResourceExhaustedNotWaitedFor) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
