@@ -181,7 +181,8 @@ Attempt Shard::Arrive(const EventView& event, size_t contact_hash, const PolicyS
                     absl::StrCat("channel '", event.channel,
                                  "' is not a lowercase name such as phone, email, chat"));
   }
-  auto [entry, added] = AddContact(ContactKey{std::string(event.source), std::string(event.contact_id), contact_hash}, Contact());
+  auto [entry, added] =
+      AddContact(ContactKey{std::string(event.source), std::string(event.contact_id), contact_hash}, Contact());
   if (!added) {
     return Rejected(RejectReason::kAlreadyOpen,
                     absl::StrCat("contact '", event.contact_id, "' is already open"));
