@@ -21,6 +21,7 @@
 #include "daemon/engine/dedup.h"
 #include "daemon/engine/engine.h"
 #include "daemon/export/exposition.h"
+#include "daemon/export/gzip.h"
 #include "daemon/export/sla_metrics.h"
 
 namespace slamon::engine {
@@ -228,6 +229,23 @@ void BM_ScrapeTotal(benchmark::State& state) {
   state.counters["exposition_MB"] = static_cast<double>(bytes) / 1e6;
 }
 BENCHMARK(BM_ScrapeTotal)->Name("Scrape/Total")->Unit(benchmark::kMillisecond);
+
+// The gzip of the rendered page, which a scrape that asks for it (every
+// Prometheus scrape) adds to Scrape/Total.
+void BM_ScrapeGzip(benchmark::State& state) {
+  const Engine& engine = ScrapeEngine();
+  const EngineSnapshot snapshot = engine.Snapshot(kScrapeAt);
+  exporter::Exposition out(snapshot.queues.size());
+  exporter::RenderSnapshot(snapshot, engine.options(), out);
+  const exporter::Page page = std::move(out).TakePage();
+  exporter::TextBuffer gzip;
+  for (auto _ : state) exporter::GzipPage(page, gzip);
+  size_t bytes = 0;
+  for (const exporter::TextBuffer& family : page) bytes += family.size();
+  state.counters["exposition_MB"] = static_cast<double>(bytes) / 1e6;
+  state.counters["gzip_MB"] = static_cast<double>(gzip.size()) / 1e6;
+}
+BENCHMARK(BM_ScrapeGzip)->Name("Scrape/Gzip")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace slamon::engine

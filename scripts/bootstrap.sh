@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   prometheus-cpp-dev civetweb libcivetweb-dev
-  libspdlog-dev libfmt-dev libboost-dev libboost-system-dev libyaml-cpp-dev libabsl-dev
+  libspdlog-dev libfmt-dev libboost-dev libboost-system-dev libyaml-cpp-dev libabsl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata curl prometheus prometheus-alertmanager util-linux
 )

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "daemon/export/gzip.h"
 #include "prometheus/counter.h"
 #include "spdlog/spdlog.h"
 
@@ -43,6 +44,15 @@ struct Site {
   void Count(http::status status) const {
     requests->Add({{"code", std::to_string(static_cast<unsigned>(status))}}).Increment();
   }
+};
+
+// What a reply sends after its header.
+struct Body {
+  Page text;
+  const char* type = "text/plain; charset=utf-8";
+  const char* encoding = nullptr;  // the Content-Encoding, if any
+  bool page = false;               // a /metrics page: counted in flight until sent
+  bool recycle = false;            // a page as rendered, to hand back once sent
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -80,39 +90,52 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } else if (site_->pages_in_flight >= site_->options.max_pages_in_flight) {
       Reply(http::status::service_unavailable, "too many scrapes still being sent; retry later\n", keep_alive);
     } else {
-      ++site_->pages_in_flight;
-      Reply(http::status::ok, site_->render(), keep_alive, kExpositionType, request.method() == http::verb::head);
+      ServePage(request, keep_alive);
     }
+  }
+
+  void ServePage(const http::request<http::empty_body>& request, bool keep_alive) {
+    ++site_->pages_in_flight;
+    Body body{.text = site_->render(), .type = kExpositionType, .page = true};
+    if (AcceptsGzip(AcceptEncoding(request))) {
+      Page compressed(1);
+      GzipPage(body.text, compressed.front());
+      if (site_->recycle) site_->recycle(std::move(body.text));  // its buffers serve the next scrape now
+      body.text = std::move(compressed);
+      body.encoding = "gzip";
+    } else {
+      body.recycle = true;
+    }
+    Reply(http::status::ok, std::move(body), keep_alive, request.method() == http::verb::head);
   }
 
   // The response is written by hand: the page comes in pieces (one per
   // metric family) that are sent as they are, without joining them.
-  void Reply(http::status status, Page body, bool keep_alive,
-             const char* content_type = "text/plain; charset=utf-8", bool head = false) {
+  void Reply(http::status status, Body body, bool keep_alive, bool head = false) {
     site_->Count(status);
     size_t length = 0;
-    for (const TextBuffer& piece : body) length += piece.size();
+    for (const TextBuffer& piece : body.text) length += piece.size();
     const beast::string_view reason = http::obsolete_reason(status);
     header_ = absl::StrCat("HTTP/1.1 ", static_cast<unsigned>(status), " ",
                            absl::string_view(reason.data(), reason.size()),
-                           "\r\nServer: slamond\r\nContent-Type: ", content_type, "\r\nContent-Length: ", length,
-                           status == http::status::method_not_allowed ? "\r\nAllow: GET, HEAD" : "",
-                           keep_alive ? "" : "\r\nConnection: close", "\r\n\r\n");
-    page_ = status == http::status::ok;
+                           "\r\nServer: slamond\r\nContent-Type: ", body.type, "\r\nContent-Length: ", length);
+    if (body.encoding != nullptr) absl::StrAppend(&header_, "\r\nContent-Encoding: ", body.encoding);
+    // Caches must not hand a gzip page to a client that did not ask for one.
+    if (body.page) absl::StrAppend(&header_, "\r\nVary: Accept-Encoding");
+    absl::StrAppend(&header_, status == http::status::method_not_allowed ? "\r\nAllow: GET, HEAD" : "",
+                    keep_alive ? "" : "\r\nConnection: close", "\r\n\r\n");
     body_ = std::move(body);
     buffers_.clear();
     buffers_.push_back(asio::buffer(header_));
     if (!head) {
-      for (const TextBuffer& piece : body_) buffers_.push_back(asio::buffer(piece.data(), piece.size()));
+      for (const TextBuffer& piece : body_.text) buffers_.push_back(asio::buffer(piece.data(), piece.size()));
     }
     stream_.expires_after(std::chrono::seconds(site_->options.idle_timeout_seconds));
     asio::async_write(stream_, buffers_, [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
       // A page can be tens of megabytes: not kept by an idle connection.
-      if (self->page_) {
-        --self->site_->pages_in_flight;
-        if (self->site_->recycle) self->site_->recycle(std::move(self->body_));
-      }
-      self->body_.clear();
+      if (self->body_.page) --self->site_->pages_in_flight;
+      if (self->body_.recycle && self->site_->recycle) self->site_->recycle(std::move(self->body_.text));
+      self->body_ = Body();
       if (ec || !keep_alive) {
         beast::error_code ignored;
         self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -122,17 +145,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
   void Reply(http::status status, absl::string_view text, bool keep_alive) {
-    Page body;
-    body.emplace_back(text);
+    Body body;
+    body.text.emplace_back(text);
     Reply(status, std::move(body), keep_alive);
+  }
+
+  // Every Accept-Encoding header of the request, joined as one list.
+  static std::string AcceptEncoding(const http::request<http::empty_body>& request) {
+    std::string joined;
+    for (auto [it, end] = request.equal_range(http::field::accept_encoding); it != end; ++it) {
+      absl::StrAppend(&joined, joined.empty() ? "" : ",", absl::string_view(it->value().data(), it->value().size()));
+    }
+    return joined;
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   std::string header_;
-  Page body_;
-  bool page_ = false;  // body_ is a rendered page, to hand back
+  Body body_;
   std::vector<asio::const_buffer> buffers_;
   std::shared_ptr<Site> site_;
 };

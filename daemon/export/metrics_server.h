@@ -1,6 +1,7 @@
 // The HTTP listener Prometheus scrapes: GET (or HEAD) /metrics, HTTP/1.1
 // with keep-alive, on a thread of its own so that a long render never
-// delays the daemon's ticks. Each request renders the page anew.
+// delays the daemon's ticks. Each request renders the page anew, and sends
+// it in gzip when the client asks (Prometheus always does).
 #ifndef SLAMON_DAEMON_EXPORT_METRICS_SERVER_H_
 #define SLAMON_DAEMON_EXPORT_METRICS_SERVER_H_
 

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
+#include "tests/export/gunzip.h"
 
 namespace slamon::exporter {
 namespace {
@@ -51,9 +52,11 @@ class MetricsServerTest : public ::testing::Test {
     socket_.connect({asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
   }
 
-  http::response<http::string_body> Send(http::verb verb, const std::string& target, bool head = false) {
+  http::response<http::string_body> Send(http::verb verb, const std::string& target, bool head = false,
+                                         const std::string& accept_encoding = "") {
     http::request<http::empty_body> request(verb, target, 11);
     request.set(http::field::host, "127.0.0.1");
+    if (!accept_encoding.empty()) request.set(http::field::accept_encoding, accept_encoding);
     http::write(socket_, request);
     http::response_parser<http::string_body> parser;
     parser.skip(head);  // a reply to HEAD has a Content-Length but no body
@@ -112,6 +115,37 @@ TEST_F(MetricsServerTest, HeadGivesTheLengthWithoutTheBody) {
   EXPECT_EQ(r.body(), "");
   // The connection is still in step: the next answer is whole.
   EXPECT_EQ(Send(http::verb::get, "/metrics").body(), "# TYPE a gauge\na 1\n# TYPE b gauge\nb 2\n");
+}
+
+TEST_F(MetricsServerTest, AScrapeThatAsksForGzipGetsThePageInGzip) {
+  const http::response<http::string_body> zipped = Send(http::verb::get, "/metrics", false, "gzip");
+  EXPECT_EQ(zipped.result(), http::status::ok);
+  EXPECT_EQ(zipped[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(zipped[http::field::content_encoding], "gzip");
+  EXPECT_EQ(zipped[http::field::vary], "Accept-Encoding");
+  EXPECT_EQ(zipped[http::field::content_length], std::to_string(zipped.body().size()));
+  EXPECT_EQ(Gunzip(zipped.body()), "# TYPE a gauge\na 1\n# TYPE b gauge\nb 2\n");
+  // HEAD tells the length of the same gzip body.
+  const http::response<http::string_body> head = Send(http::verb::head, "/metrics", true, "gzip");
+  EXPECT_EQ(head[http::field::content_encoding], "gzip");
+  EXPECT_EQ(head[http::field::content_length], std::to_string(zipped.body().size()));
+  // Refusing gzip, or not asking, gets the text as it is.
+  for (const char* refusing : {"gzip;q=0", "identity", ""}) {
+    const http::response<http::string_body> plain = Send(http::verb::get, "/metrics", false, refusing);
+    EXPECT_EQ(plain[http::field::content_encoding], "") << refusing;
+    EXPECT_EQ(plain[http::field::vary], "Accept-Encoding") << refusing;
+    EXPECT_EQ(plain.body(), "# TYPE a gauge\na 1\n# TYPE b gauge\nb 2\n") << refusing;
+  }
+  server_.reset();
+  EXPECT_EQ(renders_, 5);
+  // A page sent in gzip is handed back as rendered, not as its gzip, and at
+  // once (before it is sent): the two gzip scrapes' pages come first.
+  ASSERT_GE(recycled_.size(), 4u);
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_EQ(recycled_[i].size(), 2u);
+    EXPECT_EQ(recycled_[i][0].view(), "# TYPE a gauge\na 1\n");
+  }
+  EXPECT_EQ(Requests(), (std::map<std::string, double>{{"200", 5}}));
 }
 
 TEST_F(MetricsServerTest, OtherPathsAndMethodsAreRefusedAndCounted) {
