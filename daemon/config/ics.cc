@@ -1,12 +1,16 @@
 #include "daemon/config/ics.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+#include "daemon/config/recurrence.h"
 
 namespace slamon::config {
 namespace {
@@ -51,6 +55,14 @@ std::vector<Property> Properties(absl::string_view text) {
   return out;
 }
 
+// The first property named `name` (upper case), or null.
+const Property* Find(const std::vector<Property>& properties, absl::string_view name) {
+  for (const Property& p : properties) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 // A property value that is a keyword (VEVENT, CANCELLED...): case and
 // surrounding blanks do not matter.
 std::string Keyword(const Property& p) { return absl::AsciiStrToUpper(absl::StripAsciiWhitespace(p.value)); }
@@ -69,16 +81,19 @@ bool ParseDay(absl::string_view s, absl::CivilDay* day) {
   return day->year() == y && day->month() == m && day->day() == d;
 }
 
-// A DTSTART / DTEND value: a date, or an instant.
+// A DTSTART / DTEND (or EXDATE, RDATE, UNTIL...) value: a date, or an
+// instant with the zone and local time it was written in.
 struct When {
   bool all_day = false;
-  absl::CivilDay day;
+  absl::CivilDay day;  // the date, or the instant's local day in `zone`
   absl::Time instant;
+  absl::TimeZone zone;
+  absl::CivilSecond local;
 };
 
-absl::StatusOr<When> ParseWhen(const Property& p, absl::TimeZone calendar_zone) {
+absl::StatusOr<When> ParseWhen(const Property& p, absl::string_view value, absl::TimeZone calendar_zone) {
   When w;
-  absl::string_view v = absl::StripAsciiWhitespace(p.value);
+  absl::string_view v = absl::StripAsciiWhitespace(value);
   if (p.value_type == "DATE" || v.size() == 8) {
     if (!ParseDay(v, &w.day)) return LineError(p.line, absl::StrCat(p.name, ": '", v, "' is not a date like 20261225"));
     w.all_day = true;
@@ -88,28 +103,119 @@ absl::StatusOr<When> ParseWhen(const Property& p, absl::TimeZone calendar_zone) 
   int h, mi, s;
   if (v.size() != 15 || v[8] != 'T' || !ParseDay(v.substr(0, 8), &w.day) || !absl::SimpleAtoi(v.substr(9, 2), &h) ||
       !absl::SimpleAtoi(v.substr(11, 2), &mi) || !absl::SimpleAtoi(v.substr(13, 2), &s) || h > 23 || mi > 59 || s > 60) {
-    return LineError(p.line, absl::StrCat(p.name, ": '", p.value, "' is not a date-time like 20261224T130000"));
+    return LineError(p.line, absl::StrCat(p.name, ": '", value, "' is not a date-time like 20261224T130000"));
   }
-  absl::TimeZone zone = calendar_zone;
+  w.zone = calendar_zone;
   if (utc) {
-    zone = absl::UTCTimeZone();
-  } else if (!p.tzid.empty() && !absl::LoadTimeZone(p.tzid, &zone)) {
+    w.zone = absl::UTCTimeZone();
+  } else if (!p.tzid.empty() && !absl::LoadTimeZone(p.tzid, &w.zone)) {
     return LineError(p.line, absl::StrCat(p.name, ": unknown TZID '", p.tzid, "' (IANA name expected)"));
   }
-  w.instant = absl::FromCivil(absl::CivilSecond(w.day.year(), w.day.month(), w.day.day(), h, mi, s), zone);
+  w.local = absl::CivilSecond(w.day.year(), w.day.month(), w.day.day(), h, mi, s);
+  w.instant = absl::FromCivil(w.local, w.zone);
   return w;
 }
+absl::StatusOr<When> ParseWhen(const Property& p, absl::TimeZone calendar_zone) {
+  return ParseWhen(p, p.value, calendar_zone);
+}
 
-// Adds the closures of one event.
+// Every value of a list property (EXDATE, RDATE: commas, and the property
+// may repeat), parsed.
+absl::Status AppendWhens(const Property& p, absl::TimeZone calendar_zone, std::vector<When>& out) {
+  if (p.value_type == "PERIOD") return LineError(p.line, absl::StrCat(p.name, ": periods are not supported"));
+  for (const absl::string_view value : absl::StrSplit(p.value, ',')) {
+    absl::StatusOr<When> w = ParseWhen(p, value, calendar_zone);
+    if (!w.ok()) return w.status();
+    out.push_back(*w);
+  }
+  return absl::OkStatus();
+}
+
+// Occurrences of a recurring event left out: its EXDATEs, and the
+// RECURRENCE-IDs of the events that replace single occurrences.
+struct Exclusions {
+  std::vector<absl::CivilDay> dates;
+  std::vector<absl::Time> instants;
+  std::vector<absl::CivilDay> instant_days;  // the instants' days in the calendar's zone
+
+  void Add(const When& w, absl::TimeZone calendar_zone) {
+    if (w.all_day) {
+      dates.push_back(w.day);
+    } else {
+      instants.push_back(w.instant);
+      instant_days.push_back(absl::CivilDay(calendar_zone.At(w.instant).cs));
+    }
+  }
+  // An all-day occurrence starting on `day`.
+  bool ExcludesDay(absl::CivilDay day) const { return Has(dates, day) || Has(instant_days, day); }
+  // A timed occurrence starting at `start`, on `local_day` in its zone.
+  bool ExcludesStart(absl::Time start, absl::CivilDay local_day) const {
+    return Has(instants, start) || Has(dates, local_day);
+  }
+
+ private:
+  template <typename T>
+  static bool Has(const std::vector<T>& values, const T& v) {
+    return std::find(values.begin(), values.end(), v) != values.end();
+  }
+};
+
+// Closes [from, to), one closure per local day of the calendar it touches.
+void AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, std::vector<Closure>& out) {
+  const absl::CivilDay last = absl::CivilDay(zone.At(to - absl::Nanoseconds(1)).cs);
+  for (absl::CivilDay d = absl::CivilDay(zone.At(from).cs); d <= last; ++d) {
+    const absl::CivilSecond midnight(d);
+    const absl::Time day_start = absl::FromCivil(midnight, zone);
+    const absl::Time next = absl::FromCivil(absl::CivilSecond(d + 1), zone);
+    const absl::Time a = std::max(from, day_start);
+    const absl::Time b = std::min(to, next);
+    const absl::Duration open_at = absl::Seconds(zone.At(a).cs - midnight);
+    const absl::Duration close_at = b == next ? absl::Hours(24) : absl::Seconds(zone.At(b).cs - midnight);
+    if (open_at == absl::ZeroDuration() && close_at == absl::Hours(24)) {
+      out.push_back({d, std::nullopt});
+    } else if (open_at < close_at) {
+      out.push_back({d, engine::OpenInterval{open_at, close_at}});
+    }
+  }
+}
+
+// The last day an occurrence of a rule may start on, from its UNTIL: a
+// date, or an instant (an occurrence starting later that day is past it).
+absl::StatusOr<std::optional<absl::CivilDay>> LastDay(const Property& rrule, const RecurrenceRule& rule,
+                                                      const When& start, absl::TimeZone calendar_zone) {
+  if (rule.until.empty()) return std::nullopt;
+  absl::StatusOr<When> until = ParseWhen(Property{.line = rrule.line, .name = "RRULE UNTIL"}, rule.until,
+                                         calendar_zone);
+  if (!until.ok()) return until.status();
+  if (until->all_day) return until->day;
+  if (start.all_day) return absl::CivilDay(calendar_zone.At(until->instant).cs);
+  const absl::CivilSecond local = start.zone.At(until->instant).cs;
+  const absl::CivilDay day(local);
+  const bool before_start_time = local - absl::CivilSecond(day) < start.local - absl::CivilSecond(start.day);
+  return before_start_time ? day - 1 : day;
+}
+
+// Adds the closures of one event, but for the occurrences `overridden`
+// (replaced by events of their own) and its EXDATEs.
 absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::TimeZone zone,
-                      std::vector<Closure>& out) {
+                      const Exclusions& overridden, std::vector<Closure>& out) {
   const Property* start = nullptr;
   const Property* end = nullptr;
+  const Property* rrule = nullptr;
+  Exclusions excluded = overridden;
+  std::vector<When> added;  // RDATEs
   for (const Property& p : event) {
     if (p.name == "DTSTART") start = &p;
     if (p.name == "DTEND") end = &p;
-    if (p.name == "RRULE" || p.name == "RDATE") {
-      return LineError(p.line, absl::StrCat(p.name, ": recurring events are not supported; export each occurrence"));
+    if (p.name == "RRULE") {
+      if (rrule != nullptr) return LineError(p.line, "RRULE: more than one rule in an event is not supported");
+      rrule = &p;
+    }
+    if (p.name == "RDATE") SLAMON_RETURN_IF_ERROR(AppendWhens(p, zone, added));
+    if (p.name == "EXDATE") {
+      std::vector<When> dates;
+      SLAMON_RETURN_IF_ERROR(AppendWhens(p, zone, dates));
+      for (const When& w : dates) excluded.Add(w, zone);
     }
     if (p.name == "STATUS" && Keyword(p) == "CANCELLED") {
       return absl::OkStatus();
@@ -118,16 +224,31 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
   if (start == nullptr) return LineError(begin_line, "VEVENT without DTSTART");
   absl::StatusOr<When> from = ParseWhen(*start, zone);
   if (!from.ok()) return from.status();
+  std::vector<absl::CivilDay> days = {from->day};
+  if (rrule != nullptr) {
+    absl::StatusOr<RecurrenceRule> rule = ParseRecurrenceRule(rrule->value);
+    if (!rule.ok()) return LineError(rrule->line, absl::StrCat("RRULE: ", rule.status().message()));
+    absl::StatusOr<std::optional<absl::CivilDay>> last = LastDay(*rrule, *rule, *from, zone);
+    if (!last.ok()) return last.status();
+    days = RecurrenceDays(*rule, from->day, *last);
+  }
   if (from->all_day) {
-    absl::CivilDay last = from->day + 1;  // DTEND of a date is exclusive; none means one day
+    absl::CivilDay until = from->day + 1;  // DTEND of a date is exclusive; none means one day
     if (end != nullptr) {
       absl::StatusOr<When> to = ParseWhen(*end, zone);
       if (!to.ok()) return to.status();
       if (!to->all_day) return LineError(end->line, "DTEND: a date-time ends an all-day DTSTART");
-      last = to->day;
+      until = to->day;
     }
-    if (last <= from->day) return LineError(start->line, "the event ends before it starts");
-    for (absl::CivilDay d = from->day; d < last; ++d) out.push_back({d, std::nullopt});
+    if (until <= from->day) return LineError(start->line, "the event ends before it starts");
+    for (const When& w : added) {
+      if (!w.all_day) return LineError(start->line, "RDATE: a date-time in an all-day event");
+      days.push_back(w.day);
+    }
+    for (const absl::CivilDay first : days) {
+      if (excluded.ExcludesDay(first)) continue;
+      for (absl::CivilDay d = first; d < first + (until - from->day); ++d) out.push_back({d, std::nullopt});
+    }
     return absl::OkStatus();
   }
   if (end == nullptr) return absl::OkStatus();  // a timed event without an end takes no time
@@ -135,21 +256,19 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
   if (!to.ok()) return to.status();
   if (to->all_day) return LineError(end->line, "DTEND: a date ends a date-time DTSTART");
   if (to->instant <= from->instant) return LineError(start->line, "the event ends before it starts");
-  // One closure per local day of the calendar touched by [from, to).
-  const absl::CivilDay last = absl::CivilDay(zone.At(to->instant - absl::Nanoseconds(1)).cs);
-  for (absl::CivilDay d = absl::CivilDay(zone.At(from->instant).cs); d <= last; ++d) {
-    const absl::CivilSecond midnight(d);
-    const absl::Time day_start = absl::FromCivil(midnight, zone);
-    const absl::Time next = absl::FromCivil(absl::CivilSecond(d + 1), zone);
-    const absl::Time a = std::max(from->instant, day_start);
-    const absl::Time b = std::min(to->instant, next);
-    const absl::Duration open_at = absl::Seconds(zone.At(a).cs - midnight);
-    const absl::Duration close_at = b == next ? absl::Hours(24) : absl::Seconds(zone.At(b).cs - midnight);
-    if (open_at == absl::ZeroDuration() && close_at == absl::Hours(24)) {
-      out.push_back({d, std::nullopt});
-    } else if (open_at < close_at) {
-      out.push_back({d, engine::OpenInterval{open_at, close_at}});
-    }
+  const absl::Duration length = to->instant - from->instant;
+  // Each occurrence starts at DTSTART's local time in DTSTART's zone (so
+  // across a change of daylight saving time too).
+  const absl::civil_diff_t into_day = from->local - absl::CivilSecond(from->day);
+  std::vector<absl::Time> starts;
+  for (const absl::CivilDay d : days) starts.push_back(absl::FromCivil(absl::CivilSecond(d) + into_day, from->zone));
+  for (const When& w : added) {
+    if (w.all_day) return LineError(start->line, "RDATE: a date in an event with a start time");
+    starts.push_back(w.instant);
+  }
+  for (const absl::Time t : starts) {
+    if (excluded.ExcludesStart(t, absl::CivilDay(from->zone.At(t).cs))) continue;
+    AddTimed(t, t + length, zone, out);
   }
   return absl::OkStatus();
 }
@@ -162,24 +281,46 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
       Keyword(properties[0]) != "VCALENDAR") {
     return absl::InvalidArgumentError("not an iCalendar file (it must begin with BEGIN:VCALENDAR)");
   }
-  std::vector<Closure> out;
-  std::vector<Property> event;
-  int event_line = 0;
+  struct Event {
+    int line = 0;
+    std::vector<Property> properties;
+  };
+  std::vector<Event> events;
+  bool in_event = false;
   for (const Property& p : properties) {
     const std::string value = Keyword(p);
     if (p.name == "BEGIN" && value == "VEVENT") {
-      if (event_line != 0) return LineError(p.line, "BEGIN:VEVENT inside another VEVENT");
-      event_line = p.line;
-      event.clear();
+      if (in_event) return LineError(p.line, "BEGIN:VEVENT inside another VEVENT");
+      in_event = true;
+      events.push_back({.line = p.line});
     } else if (p.name == "END" && value == "VEVENT") {
-      if (event_line == 0) return LineError(p.line, "END:VEVENT without BEGIN:VEVENT");
-      if (absl::Status s = AddEvent(event, event_line, zone, out); !s.ok()) return s;
-      event_line = 0;
-    } else if (event_line != 0) {
-      event.push_back(p);
+      if (!in_event) return LineError(p.line, "END:VEVENT without BEGIN:VEVENT");
+      in_event = false;
+    } else if (in_event) {
+      events.back().properties.push_back(p);
     }
   }
-  if (event_line != 0) return LineError(event_line, "VEVENT without END:VEVENT");
+  if (in_event) return LineError(events.back().line, "VEVENT without END:VEVENT");
+  // An event with a RECURRENCE-ID replaces (or, cancelled, removes) that
+  // occurrence of the recurring event with its UID.
+  absl::flat_hash_map<std::string, Exclusions> replaced;
+  for (const Event& e : events) {
+    const Property* recurrence_id = Find(e.properties, "RECURRENCE-ID");
+    if (recurrence_id == nullptr) continue;
+    const Property* uid = Find(e.properties, "UID");
+    if (uid == nullptr) return LineError(recurrence_id->line, "RECURRENCE-ID in an event without UID");
+    absl::StatusOr<When> occurrence = ParseWhen(*recurrence_id, zone);
+    if (!occurrence.ok()) return occurrence.status();
+    replaced[absl::StripAsciiWhitespace(uid->value)].Add(*occurrence, zone);
+  }
+  std::vector<Closure> out;
+  const Exclusions none;
+  for (const Event& e : events) {
+    const Property* uid = Find(e.properties, "UID");
+    const bool recurring = uid != nullptr && Find(e.properties, "RECURRENCE-ID") == nullptr;
+    const auto it = recurring ? replaced.find(absl::StripAsciiWhitespace(uid->value)) : replaced.end();
+    SLAMON_RETURN_IF_ERROR(AddEvent(e.properties, e.line, zone, it == replaced.end() ? none : it->second, out));
+  }
   return out;
 }
 

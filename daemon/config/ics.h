@@ -25,8 +25,9 @@ struct Closure {
 
 // The closures of every VEVENT, in local days of `zone` (a timed event in UTC
 // or another TZID is converted; one spanning midnight closes part of each
-// day). Errors name the line. Recurring events (RRULE, RDATE) are refused:
-// export the occurrences.
+// day). A recurring event closes each occurrence (RRULE as recurrence.h
+// reads it, RDATE dates, less EXDATEs and the occurrences that events with
+// its UID and a RECURRENCE-ID replace). Errors name the line.
 absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, absl::TimeZone zone);
 
 // The open intervals left of `open` once `closed` is taken out.

@@ -49,15 +49,64 @@ TEST(IcsTest, AllDayTimedUtcAndOvernightEvents) {
                                                 Part(2026, 12, 29, 22, 24), Part(2026, 12, 30, 0, 2)));
 }
 
+// Holiday calendars keep recurring days as one event with a rule. Each
+// occurrence closes what the first would, at the same local time in the
+// event's zone.
+TEST(IcsTest, RecurringEventsWithExceptionsAddedDaysAndReplacedOccurrences) {
+  const std::string ics =
+      "BEGIN:VCALENDAR\r\n"
+      // Christmas for three years but 2027.
+      "BEGIN:VEVENT\r\nUID:xmas\r\nDTSTART;VALUE=DATE:20261225\r\nRRULE:FREQ=YEARLY;COUNT=3\r\n"
+      "EXDATE;VALUE=DATE:20271225\r\nEND:VEVENT\r\n"
+      // Two days, twice.
+      "BEGIN:VEVENT\r\nUID:ny\r\nDTSTART;VALUE=DATE:20261231\r\nDTEND;VALUE=DATE:20270102\r\n"
+      "RRULE:FREQ=YEARLY;UNTIL=20271231\r\nEND:VEVENT\r\n"
+      // 09:00-10:00 in New York each Monday from 8 March 2027. New York
+      // moves to summer time on 14 March, Madrid on 28 March: in Madrid the
+      // hour is 15:00 (UTC-5 / UTC+1), 14:00 twice (UTC-4 / UTC+1), 15:00
+      // again (UTC-4 / UTC+2).
+      "BEGIN:VEVENT\r\nUID:call\r\nDTSTART;TZID=America/New_York:20270308T090000\r\n"
+      "DTEND;TZID=America/New_York:20270308T100000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEND:VEVENT\r\n"
+      // Monthly from 1 January; February's moved to the 2nd, March's cancelled.
+      "BEGIN:VEVENT\r\nUID:m\r\nDTSTART;VALUE=DATE:20260101\r\nRRULE:FREQ=MONTHLY;COUNT=3\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:m\r\nRECURRENCE-ID;VALUE=DATE:20260201\r\nDTSTART;VALUE=DATE:20260202\r\n"
+      "END:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:m\r\nRECURRENCE-ID;VALUE=DATE:20260301\r\nSTATUS:CANCELLED\r\n"
+      "DTSTART;VALUE=DATE:20260301\r\nEND:VEVENT\r\n"
+      // Easter Monday listed by date.
+      "BEGIN:VEVENT\r\nUID:easter\r\nDTSTART;VALUE=DATE:20260406\r\nRDATE;VALUE=DATE:20270329,20280417\r\n"
+      "END:VEVENT\r\n"
+      "END:VCALENDAR\r\n";
+  absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(ics, Madrid());
+  ASSERT_TRUE(closures.ok()) << closures.status();
+  EXPECT_THAT(*closures,
+              ::testing::ElementsAre(Whole(2026, 12, 25), Whole(2028, 12, 25),                            //
+                                     Whole(2026, 12, 31), Whole(2027, 1, 1), Whole(2027, 12, 31),         //
+                                     Whole(2028, 1, 1),                                                   //
+                                     Part(2027, 3, 8, 15, 16), Part(2027, 3, 15, 14, 15),                 //
+                                     Part(2027, 3, 22, 14, 15), Part(2027, 3, 29, 15, 16),                //
+                                     Whole(2026, 1, 1), Whole(2026, 2, 2),                                //
+                                     Whole(2026, 4, 6), Whole(2027, 3, 29), Whole(2028, 4, 17)));
+}
+
 TEST(IcsTest, ErrorsNameTheLine) {
   const auto error = [](const std::string& ics) {
     absl::StatusOr<std::vector<Closure>> c = ParseIcsClosures(ics, Madrid());
     return c.ok() ? std::string("ok") : std::string(c.status().message());
   };
   EXPECT_THAT(error("BEGIN:VEVENT\n"), HasSubstr("not an iCalendar file"));
-  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\nRRULE:FREQ=YEARLY\nEND:VEVENT\n"
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\nRRULE:FREQ=HOURLY\nEND:VEVENT\n"
                   "END:VCALENDAR\n"),
-            "line 4: RRULE: recurring events are not supported; export each occurrence");
+            "line 4: RRULE: FREQ: 'HOURLY' is not supported (DAILY, WEEKLY, MONTHLY or YEARLY)");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\nRRULE:FREQ=YEARLY;UNTIL=2027\n"
+                  "END:VEVENT\nEND:VCALENDAR\n"),
+            "line 4: RRULE UNTIL: '2027' is not a date-time like 20261224T130000");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\n"
+                  "RDATE;VALUE=PERIOD:20260105T090000Z/PT1H\nEND:VEVENT\nEND:VCALENDAR\n"),
+            "line 4: RDATE: periods are not supported");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nRECURRENCE-ID;VALUE=DATE:20260201\nDTSTART;VALUE=DATE:20260202\n"
+                  "END:VEVENT\nEND:VCALENDAR\n"),
+            "line 3: RECURRENCE-ID in an event without UID");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261332\nEND:VEVENT\nEND:VCALENDAR\n"),
             "line 3: DTSTART: '20261332' is not a date like 20261225");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Mars/Olympus:20261224T130000\n"
