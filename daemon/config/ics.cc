@@ -84,6 +84,7 @@ bool ParseDay(absl::string_view s, absl::CivilDay* day) {
 // A DTSTART / DTEND (or EXDATE, RDATE, UNTIL...) value: a date, or an
 // instant with the zone and local time it was written in.
 struct When {
+  int line = 0;  // of the property it was read from
   bool all_day = false;
   absl::CivilDay day;  // the date, or the instant's local day in `zone`
   absl::Time instant;
@@ -93,6 +94,7 @@ struct When {
 
 absl::StatusOr<When> ParseWhen(const Property& p, absl::string_view value, absl::TimeZone calendar_zone) {
   When w;
+  w.line = p.line;
   absl::string_view v = absl::StripAsciiWhitespace(value);
   if (p.value_type == "DATE" || v.size() == 8) {
     if (!ParseDay(v, &w.day)) return LineError(p.line, absl::StrCat(p.name, ": '", v, "' is not a date like 20261225"));
@@ -242,7 +244,7 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
     }
     if (until <= from->day) return LineError(start->line, "the event ends before it starts");
     for (const When& w : added) {
-      if (!w.all_day) return LineError(start->line, "RDATE: a date-time in an all-day event");
+      if (!w.all_day) return LineError(w.line, "RDATE: a date-time in an all-day event");
       days.push_back(w.day);
     }
     for (const absl::CivilDay first : days) {
@@ -263,7 +265,7 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
   std::vector<absl::Time> starts;
   for (const absl::CivilDay d : days) starts.push_back(absl::FromCivil(absl::CivilSecond(d) + into_day, from->zone));
   for (const When& w : added) {
-    if (w.all_day) return LineError(start->line, "RDATE: a date in an event with a start time");
+    if (w.all_day) return LineError(w.line, "RDATE: a date in an event with a start time");
     starts.push_back(w.instant);
   }
   for (const absl::Time t : starts) {

@@ -104,6 +104,9 @@ TEST(IcsTest, ErrorsNameTheLine) {
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\n"
                   "RDATE;VALUE=PERIOD:20260105T090000Z/PT1H\nEND:VEVENT\nEND:VCALENDAR\n"),
             "line 4: RDATE: periods are not supported");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nRDATE:20260105T090000Z\nDTSTART;VALUE=DATE:20260101\n"
+                  "END:VEVENT\nEND:VCALENDAR\n"),
+            "line 3: RDATE: a date-time in an all-day event");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nRECURRENCE-ID;VALUE=DATE:20260201\nDTSTART;VALUE=DATE:20260202\n"
                   "END:VEVENT\nEND:VCALENDAR\n"),
             "line 3: RECURRENCE-ID in an event without UID");
