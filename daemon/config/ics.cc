@@ -121,6 +121,54 @@ absl::StatusOr<When> ParseWhen(const Property& p, absl::TimeZone calendar_zone) 
   return ParseWhen(p, p.value, calendar_zone);
 }
 
+// A DURATION value (RFC 5545 §3.3.6): nominal days (a week is 7; a day
+// keeps the local time across a change of daylight saving time) and an
+// exact time.
+struct Length {
+  int64_t days = 0;
+  absl::Duration time;
+};
+
+absl::StatusOr<Length> ParseLength(const Property& p) {
+  const auto bad = [&] {
+    return LineError(p.line, absl::StrCat("DURATION: '", p.value, "' is not a duration like PT1H30M, P1D or P1W"));
+  };
+  absl::string_view v = absl::StripAsciiWhitespace(p.value);
+  absl::ConsumePrefix(&v, "+");
+  if (!absl::ConsumePrefix(&v, "P") || v.empty()) return bad();
+  Length length;
+  bool in_time = false;
+  while (!v.empty()) {
+    if (!in_time && absl::ConsumePrefix(&v, "T")) {
+      in_time = true;
+      if (v.empty()) return bad();
+      continue;
+    }
+    size_t digits = 0;
+    while (digits < v.size() && absl::ascii_isdigit(static_cast<unsigned char>(v[digits]))) ++digits;
+    int64_t n = 0;
+    if (digits == 0 || digits == v.size() || !absl::SimpleAtoi(v.substr(0, digits), &n) || n > 1'000'000) {
+      return bad();
+    }
+    const char unit = v[digits];
+    v.remove_prefix(digits + 1);
+    if (!in_time && unit == 'W') {
+      length.days += 7 * n;
+    } else if (!in_time && unit == 'D') {
+      length.days += n;
+    } else if (in_time && unit == 'H') {
+      length.time += absl::Hours(n);
+    } else if (in_time && unit == 'M') {
+      length.time += absl::Minutes(n);
+    } else if (in_time && unit == 'S') {
+      length.time += absl::Seconds(n);
+    } else {
+      return bad();
+    }
+  }
+  return length;
+}
+
 // Every value of a list property (EXDATE, RDATE: commas, and the property
 // may repeat), parsed.
 absl::Status AppendWhens(const Property& p, absl::TimeZone calendar_zone, std::vector<When>& out) {
@@ -203,12 +251,14 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
                       const Exclusions& overridden, std::vector<Closure>& out) {
   const Property* start = nullptr;
   const Property* end = nullptr;
+  const Property* duration = nullptr;
   const Property* rrule = nullptr;
   Exclusions excluded = overridden;
   std::vector<When> added;  // RDATEs
   for (const Property& p : event) {
     if (p.name == "DTSTART") start = &p;
     if (p.name == "DTEND") end = &p;
+    if (p.name == "DURATION") duration = &p;
     if (p.name == "RRULE") {
       if (rrule != nullptr) return LineError(p.line, "RRULE: more than one rule in an event is not supported");
       rrule = &p;
@@ -224,6 +274,13 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
     }
   }
   if (start == nullptr) return LineError(begin_line, "VEVENT without DTSTART");
+  if (end != nullptr && duration != nullptr) {
+    return LineError(duration->line, "DURATION: an event has DTEND or DURATION, not both");
+  }
+  std::optional<Length> length;
+  if (duration != nullptr) {
+    SLAMON_ASSIGN_OR_RETURN(length, ParseLength(*duration));
+  }
   absl::StatusOr<When> from = ParseWhen(*start, zone);
   if (!from.ok()) return from.status();
   std::vector<absl::CivilDay> days = {from->day};
@@ -242,6 +299,12 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
       if (!to->all_day) return LineError(end->line, "DTEND: a date-time ends an all-day DTSTART");
       until = to->day;
     }
+    if (length) {
+      if (length->time != absl::ZeroDuration()) {
+        return LineError(duration->line, "DURATION: an all-day event lasts whole days (P1D, P1W)");
+      }
+      until = from->day + length->days;
+    }
     if (until <= from->day) return LineError(start->line, "the event ends before it starts");
     for (const When& w : added) {
       if (!w.all_day) return LineError(w.line, "RDATE: a date-time in an all-day event");
@@ -253,12 +316,19 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
     }
     return absl::OkStatus();
   }
-  if (end == nullptr) return absl::OkStatus();  // a timed event without an end takes no time
-  absl::StatusOr<When> to = ParseWhen(*end, zone);
-  if (!to.ok()) return to.status();
-  if (to->all_day) return LineError(end->line, "DTEND: a date ends a date-time DTSTART");
-  if (to->instant <= from->instant) return LineError(start->line, "the event ends before it starts");
-  const absl::Duration length = to->instant - from->instant;
+  absl::Time to;
+  if (length) {
+    to = absl::FromCivil(from->local + length->days * 86'400, from->zone) + length->time;
+  } else if (end != nullptr) {
+    absl::StatusOr<When> end_when = ParseWhen(*end, zone);
+    if (!end_when.ok()) return end_when.status();
+    if (end_when->all_day) return LineError(end->line, "DTEND: a date ends a date-time DTSTART");
+    to = end_when->instant;
+  } else {
+    return absl::OkStatus();  // a timed event without an end takes no time
+  }
+  if (to <= from->instant) return LineError(start->line, "the event ends before it starts");
+  const absl::Duration lasts = to - from->instant;
   // Each occurrence starts at DTSTART's local time in DTSTART's zone (so
   // across a change of daylight saving time too).
   const absl::civil_diff_t into_day = from->local - absl::CivilSecond(from->day);
@@ -270,7 +340,7 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
   }
   for (const absl::Time t : starts) {
     if (excluded.ExcludesStart(t, absl::CivilDay(from->zone.At(t).cs))) continue;
-    AddTimed(t, t + length, zone, out);
+    AddTimed(t, t + lasts, zone, out);
   }
   return absl::OkStatus();
 }

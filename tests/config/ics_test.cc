@@ -89,6 +89,27 @@ TEST(IcsTest, RecurringEventsWithExceptionsAddedDaysAndReplacedOccurrences) {
                                      Whole(2026, 4, 6), Whole(2027, 3, 29), Whole(2028, 4, 17)));
 }
 
+// DURATION instead of DTEND: whole days for an all-day event; for a timed
+// one, days that keep the local time, then hours.
+TEST(IcsTest, EventsThatGiveADurationInsteadOfAnEnd) {
+  const std::string ics =
+      "BEGIN:VCALENDAR\n"
+      "BEGIN:VEVENT\nDTSTART;VALUE=DATE:20261224\nDURATION:P2D\nEND:VEVENT\n"
+      "BEGIN:VEVENT\nDTSTART:20261230T130000\nDURATION:PT1H30M\nEND:VEVENT\n"
+      // Saturday 27 March 2027 22:00 in Madrid plus one day is Sunday 22:00
+      // (23 hours later: the clocks moved forward that night), plus 2 h:
+      // Monday 00:00.
+      "BEGIN:VEVENT\nDTSTART;TZID=Europe/Madrid:20270327T220000\nDURATION:P1DT2H\nEND:VEVENT\n"
+      "END:VCALENDAR\n";
+  absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(ics, Madrid());
+  ASSERT_TRUE(closures.ok()) << closures.status();
+  EXPECT_THAT(*closures, ::testing::ElementsAre(
+                             Whole(2026, 12, 24), Whole(2026, 12, 25),
+                             Closure{absl::CivilDay(2026, 12, 30),
+                                     engine::OpenInterval{absl::Hours(13), absl::Hours(14) + absl::Minutes(30)}},
+                             Part(2027, 3, 27, 22, 24), Whole(2027, 3, 28)));
+}
+
 TEST(IcsTest, ErrorsNameTheLine) {
   const auto error = [](const std::string& ics) {
     absl::StatusOr<std::vector<Closure>> c = ParseIcsClosures(ics, Madrid());
@@ -110,6 +131,15 @@ TEST(IcsTest, ErrorsNameTheLine) {
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nRECURRENCE-ID;VALUE=DATE:20260201\nDTSTART;VALUE=DATE:20260202\n"
                   "END:VEVENT\nEND:VCALENDAR\n"),
             "line 3: RECURRENCE-ID in an event without UID");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260101\nDURATION:PT4H\nEND:VEVENT\n"
+                  "END:VCALENDAR\n"),
+            "line 4: DURATION: an all-day event lasts whole days (P1D, P1W)");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20260101T090000\nDTEND:20260101T100000\n"
+                  "DURATION:PT1H\nEND:VEVENT\nEND:VCALENDAR\n"),
+            "line 5: DURATION: an event has DTEND or DURATION, not both");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20260101T090000\nDURATION:1H\nEND:VEVENT\n"
+                  "END:VCALENDAR\n"),
+            "line 4: DURATION: '1H' is not a duration like PT1H30M, P1D or P1W");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20261332\nEND:VEVENT\nEND:VCALENDAR\n"),
             "line 3: DTSTART: '20261332' is not a date like 20261225");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Mars/Olympus:20261224T130000\n"
