@@ -104,7 +104,8 @@ absl::StatusOr<When> ParseWhen(const Property& p, absl::string_view value, absl:
   const bool utc = absl::ConsumeSuffix(&v, "Z");
   int h, mi, s;
   if (v.size() != 15 || v[8] != 'T' || !ParseDay(v.substr(0, 8), &w.day) || !absl::SimpleAtoi(v.substr(9, 2), &h) ||
-      !absl::SimpleAtoi(v.substr(11, 2), &mi) || !absl::SimpleAtoi(v.substr(13, 2), &s) || h > 23 || mi > 59 || s > 60) {
+      !absl::SimpleAtoi(v.substr(11, 2), &mi) || !absl::SimpleAtoi(v.substr(13, 2), &s) || h > 23 || mi > 59 ||
+      s > 60) {
     return LineError(p.line, absl::StrCat(p.name, ": '", value, "' is not a date-time like 20261224T130000"));
   }
   w.zone = calendar_zone;
