@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -198,16 +199,12 @@ struct Exclusions {
     }
   }
   // An all-day occurrence starting on `day`.
-  bool ExcludesDay(absl::CivilDay day) const { return Has(dates, day) || Has(instant_days, day); }
+  bool ExcludesDay(absl::CivilDay day) const {
+    return absl::c_linear_search(dates, day) || absl::c_linear_search(instant_days, day);
+  }
   // A timed occurrence starting at `start`, on `local_day` in its zone.
   bool ExcludesStart(absl::Time start, absl::CivilDay local_day) const {
-    return Has(instants, start) || Has(dates, local_day);
-  }
-
- private:
-  template <typename T>
-  static bool Has(const std::vector<T>& values, const T& v) {
-    return std::find(values.begin(), values.end(), v) != values.end();
+    return absl::c_linear_search(instants, start) || absl::c_linear_search(dates, local_day);
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,10 @@ constexpr std::pair<absl::string_view, absl::Weekday> kWeekdays[] = {
     {"TH", absl::Weekday::thursday}, {"FR", absl::Weekday::friday}, {"SA", absl::Weekday::saturday},
     {"SU", absl::Weekday::sunday}};
 
-int Index(absl::Weekday day) { return static_cast<int>(day); }  // monday 0 ... sunday 6
+// Days from a `from` to the next `to` (0 when they are the same weekday).
+int DaysUntil(absl::Weekday from, absl::Weekday to) {
+  return (static_cast<int>(to) - static_cast<int>(from) + 7) % 7;  // absl counts monday 0 ... sunday 6
+}
 
 std::optional<absl::Weekday> WeekdayCode(absl::string_view code) {
   for (const auto& [name, day] : kWeekdays) {
@@ -60,21 +64,16 @@ absl::StatusOr<std::vector<RecurrenceRule::Weekday>> Weekdays(absl::string_view 
   return out;
 }
 
-bool Contains(const std::vector<int>& values, int v) {
-  return std::find(values.begin(), values.end(), v) != values.end();
-}
-
 int DaysIn(absl::CivilMonth month) { return static_cast<int>(absl::CivilDay(month + 1) - absl::CivilDay(month)); }
 
-// The days of month `m` of year `y` that BYMONTHDAY and BYDAY select (both:
-// the days in both), or `first`'s day of the month when neither is given.
-std::vector<absl::CivilDay> MonthDays(const RecurrenceRule& rule, int y, int m, absl::CivilDay first) {
-  const absl::CivilMonth month(y, m);
+// The days of `month` that BYMONTHDAY and BYDAY select (both: the days in
+// both), or `first`'s day of the month when neither is given.
+std::vector<absl::CivilDay> MonthDays(const RecurrenceRule& rule, absl::CivilMonth month, absl::CivilDay first) {
   const absl::CivilDay start(month);
   const int length = DaysIn(month);
-  std::vector<bool> chosen(static_cast<size_t>(length), false);
   if (rule.by_month_day.empty() && rule.by_day.empty()) {
-    if (first.day() <= length) chosen[static_cast<size_t>(first.day() - 1)] = true;
+    if (first.day() > length) return {};
+    return {start + (first.day() - 1)};
   }
   std::vector<bool> by_month_day(static_cast<size_t>(length), rule.by_month_day.empty());
   for (const int d : rule.by_month_day) {
@@ -83,7 +82,7 @@ std::vector<absl::CivilDay> MonthDays(const RecurrenceRule& rule, int y, int m, 
   }
   std::vector<bool> by_day(static_cast<size_t>(length), rule.by_day.empty());
   for (const RecurrenceRule::Weekday& w : rule.by_day) {
-    const int first_of_kind = (Index(w.day) - Index(absl::GetWeekday(start)) + 7) % 7;  // 0-based day
+    const int first_of_kind = DaysUntil(absl::GetWeekday(start), w.day);  // 0-based day
     const int last_of_kind = first_of_kind + (length - 1 - first_of_kind) / 7 * 7;
     if (w.ordinal == 0) {
       for (int d = first_of_kind; d < length; d += 7) by_day[static_cast<size_t>(d)] = true;
@@ -94,10 +93,7 @@ std::vector<absl::CivilDay> MonthDays(const RecurrenceRule& rule, int y, int m, 
   }
   std::vector<absl::CivilDay> out;
   for (int d = 0; d < length; ++d) {
-    const bool selected = (rule.by_month_day.empty() && rule.by_day.empty())
-                              ? chosen[static_cast<size_t>(d)]
-                              : by_month_day[static_cast<size_t>(d)] && by_day[static_cast<size_t>(d)];
-    if (selected) out.push_back(start + d);
+    if (by_month_day[static_cast<size_t>(d)] && by_day[static_cast<size_t>(d)]) out.push_back(start + d);
   }
   return out;
 }
@@ -105,10 +101,13 @@ std::vector<absl::CivilDay> MonthDays(const RecurrenceRule& rule, int y, int m, 
 // Whether a day of a daily or weekly rule passes its BY parts, which limit
 // there rather than expand.
 bool Passes(const RecurrenceRule& rule, absl::CivilDay day) {
-  if (!rule.by_month.empty() && !Contains(rule.by_month, day.month())) return false;
+  if (!rule.by_month.empty() && !absl::c_linear_search(rule.by_month, day.month())) return false;
   if (!rule.by_month_day.empty()) {
     const int length = DaysIn(absl::CivilMonth(day));
-    if (!Contains(rule.by_month_day, day.day()) && !Contains(rule.by_month_day, day.day() - length - 1)) return false;
+    if (!absl::c_linear_search(rule.by_month_day, day.day()) &&
+        !absl::c_linear_search(rule.by_month_day, day.day() - length - 1)) {
+      return false;
+    }
   }
   if (!rule.by_day.empty() &&
       std::none_of(rule.by_day.begin(), rule.by_day.end(),
@@ -126,7 +125,7 @@ absl::CivilDay PeriodStart(const RecurrenceRule& rule, absl::CivilDay first, int
     case Frequency::kDaily:
       return first + step;
     case Frequency::kWeekly:
-      return first - (Index(absl::GetWeekday(first)) - Index(rule.week_start) + 7) % 7 + step * 7;
+      return first - DaysUntil(rule.week_start, absl::GetWeekday(first)) + step * 7;
     case Frequency::kMonthly:
       return absl::CivilDay(absl::CivilMonth(first) + step);
     case Frequency::kYearly:
@@ -149,26 +148,25 @@ std::vector<absl::CivilDay> Period(const RecurrenceRule& rule, absl::CivilDay fi
       for (const RecurrenceRule::Weekday& w : rule.by_day) days.push_back(w.day);
       if (days.empty()) days.push_back(absl::GetWeekday(first));
       for (const absl::Weekday d : days) {
-        const absl::CivilDay day = start + (Index(d) - Index(rule.week_start) + 7) % 7;
-        if (rule.by_month.empty() || Contains(rule.by_month, day.month())) out.push_back(day);
+        const absl::CivilDay day = start + DaysUntil(rule.week_start, d);
+        if (rule.by_month.empty() || absl::c_linear_search(rule.by_month, day.month())) out.push_back(day);
       }
       break;
     }
     case Frequency::kMonthly: {
-      if (rule.by_month.empty() || Contains(rule.by_month, start.month())) {
-        out = MonthDays(rule, static_cast<int>(start.year()), start.month(), first);
+      if (rule.by_month.empty() || absl::c_linear_search(rule.by_month, start.month())) {
+        out = MonthDays(rule, absl::CivilMonth(start), first);
       }
       break;
     }
     case Frequency::kYearly: {
-      const int year = static_cast<int>(start.year());
       std::vector<int> months = rule.by_month;
       if (months.empty() && rule.by_month_day.empty()) months.push_back(first.month());
       if (months.empty()) {
         for (int m = 1; m <= 12; ++m) months.push_back(m);
       }
       for (const int m : months) {
-        for (const absl::CivilDay day : MonthDays(rule, year, m, first)) out.push_back(day);
+        for (const absl::CivilDay day : MonthDays(rule, absl::CivilMonth(start.year(), m), first)) out.push_back(day);
       }
       break;
     }
