@@ -110,6 +110,34 @@ int Watch(int argc, const char* const* argv) {
   return RunWatch(connection, ToFilter(queues, channels), options, stdout);
 }
 
+int EndWaits(int argc, const char* const* argv) {
+  Connection connection;
+  std::string queues, channels, contacts, started_before;
+  absl::Duration longer_than = absl::ZeroDuration();
+  EndWaitsOptions options;
+  CommandLine cli("slamonctl end-waits (--started-before TIME | --longer-than DURATION) [flags]\n\nEnds waits whose "
+                  "end event will never come (a PBX restart, a lost event) as give_up_after would have:\nthey leave "
+                  "the live figures and count as given_up, in no outcome. Try --dry-run first.");
+  AddConnection(cli, connection);
+  AddFilter(cli, queues, channels);
+  cli.AddString("started-before", &started_before, "the waits begun before this time (RFC 3339 or YYYY-MM-DD)");
+  cli.AddDuration("longer-than", &longer_than, "the waits begun longer ago than this (by this machine's clock)");
+  cli.AddString("contact", &contacts, "only these contact ids (comma-separated)");
+  cli.AddBool("dry-run", &options.dry_run, "list the waits that would end; change nothing");
+  bool proceed = false;
+  if (int code = ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
+  if (started_before.empty() == (longer_than == absl::ZeroDuration())) {
+    return Usage("end-waits takes one of --started-before and --longer-than");
+  }
+  if (!started_before.empty() && !ParseInstant(started_before, &options.started_before)) {
+    return Usage("--started-before must be RFC 3339 or YYYY-MM-DD");
+  }
+  if (longer_than < absl::ZeroDuration()) return Usage("--longer-than must be positive");
+  if (started_before.empty()) options.started_before = absl::Now() - longer_than;
+  for (absl::string_view c : absl::StrSplit(contacts, ',', absl::SkipEmpty())) options.contact_ids.emplace_back(c);
+  return RunEndWaits(connection, ToFilter(queues, channels), options, stdout);
+}
+
 int CheckConfig(int argc, const char* const* argv) {
   CommandLine cli("slamonctl check-config FILE\n\nLoads a slamond config file as the daemon would; an error names "
                   "the file, line and key.");
@@ -129,6 +157,7 @@ constexpr Command kCommands[] = {
     {"status", "", "live SLA per queue, channel and objective", Status},
     {"report", "--from --to", "outcome counts per 30-minute interval or day (exact, from the daemon's history)", Report},
     {"watch", "", "warnings and breaches as they happen", Watch},
+    {"end-waits", "--started-before", "end waits whose end event will never come (counted as given_up)", EndWaits},
     {"check-config", "FILE", "validate a slamond config file", CheckConfig},
 };
 
@@ -136,7 +165,7 @@ void PrintOverview(std::FILE* out) {
   std::fputs("slamonctl COMMAND [flags]\n\nCommands:\n", out);
   for (const Command& c : kCommands) {
     const std::string synopsis = *c.operands == '\0' ? c.name : std::string(c.name) + " " + c.operands;
-    std::fprintf(out, "  %-22s %s\n", synopsis.c_str(), c.summary);
+    std::fprintf(out, "  %-27s %s\n", synopsis.c_str(), c.summary);
   }
   std::fputs("\nRun 'slamonctl COMMAND --help' for a command's flags. Exit status: 0 done, 1 failed, 2 usage "
              "error.\n",

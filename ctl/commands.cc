@@ -13,6 +13,7 @@
 #include "ctl/table.h"
 #include "daemon/config/config.h"
 #include "proto/proto_time.h"
+#include "slamon/v1/admin.grpc.pb.h"
 #include "slamon/v1/query.grpc.pb.h"
 
 namespace slamon::ctl {
@@ -204,6 +205,42 @@ int RunWatch(const Connection& connection, const Filter& filter, const WatchOpti
   }
   const grpc::Status status = reader->Finish();
   return status.ok() ? kOk : Failed(connection, status);
+}
+
+int RunEndWaits(const Connection& connection, const Filter& filter, const EndWaitsOptions& options, std::FILE* out) {
+  v1::EndWaitsRequest request;
+  SetTimestamp(options.started_before, request.mutable_started_before());
+  SetFilter(filter, &request);
+  for (const std::string& id : options.contact_ids) request.add_contact_ids(id);
+  request.set_dry_run(options.dry_run);
+  v1::EndWaitsResponse response;
+  grpc::ClientContext context;
+  SetDeadline(connection, &context);
+  const grpc::Status status =
+      v1::Admin::NewStub(grpc::CreateChannel(connection.daemon, grpc::InsecureChannelCredentials()))
+          ->EndWaits(&context, request, &response);
+  if (!status.ok()) return Failed(connection, status);
+  Table table({"WAITING SINCE", "QUEUE", "CHANNEL", "POLICY", "SOURCE", "CONTACT"});
+  for (const v1::EndedWait& w : response.waits()) {
+    const std::string policy = w.policy().empty() ? "-" : w.policy();
+    table.AddRow(
+        {FormatRfc3339(ToTime(w.waiting_since())), w.queue(), w.channel(), policy, w.source(), w.contact_id()});
+  }
+  if (table.rows() > 0) table.PrintAligned(out);
+  if (response.count() > static_cast<uint64_t>(response.waits_size())) {
+    std::fprintf(out, "... and %llu more (the oldest %d are listed)\n",
+                 static_cast<unsigned long long>(response.count() - response.waits_size()), response.waits_size());
+  }
+  const std::string before = FormatRfc3339(options.started_before);
+  if (options.dry_run) {
+    std::fprintf(out, "%llu waits begun before %s would end (dry run: nothing changed)\n",
+                 static_cast<unsigned long long>(response.count()), before.c_str());
+  } else {
+    std::fprintf(out, "%llu waits begun before %s ended at %s, counted as given_up\n",
+                 static_cast<unsigned long long>(response.count()), before.c_str(),
+                 FormatRfc3339(ToTime(response.ended_at())).c_str());
+  }
+  return kOk;
 }
 
 int RunCheckConfig(const std::string& path, std::FILE* out) {

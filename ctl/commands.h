@@ -52,6 +52,16 @@ struct WatchOptions {
 // point to resume after; a line for events lost before a resume.
 int RunWatch(const Connection& connection, const Filter& filter, const WatchOptions& options, std::FILE* out);
 
+struct EndWaitsOptions {
+  absl::Time started_before;
+  std::vector<std::string> contact_ids;  // empty: any
+  bool dry_run = false;
+};
+// Ends the waits of the filter's queues and channels begun before a time
+// (slamon.v1.Admin/EndWaits) and lists them, oldest first; a dry run lists
+// what it would end.
+int RunEndWaits(const Connection& connection, const Filter& filter, const EndWaitsOptions& options, std::FILE* out);
+
 // Loads a slamond config file the way the daemon does and summarises it.
 int RunCheckConfig(const std::string& path, std::FILE* out);
 

@@ -15,6 +15,7 @@
 #include "common/duration.h"
 #include "common/status_macros.h"
 #include "common/fmt_absl.h"
+#include "daemon/admin/admin_service.h"
 #include "daemon/app/policy_origin.h"
 #include "daemon/engine/engine.h"
 #include "daemon/export/metrics_page.h"
@@ -27,6 +28,9 @@
 
 namespace slamon::app {
 namespace {
+
+// "any" or "a, b", for the log line of an operator's change.
+std::string AnyOr(const std::vector<std::string>& names) { return names.empty() ? "any" : absl::StrJoin(names, ", "); }
 
 std::string PolicyList(const std::vector<engine::Policy>& policies) {
   return absl::StrJoin(policies, ", ", [](std::string* out, const engine::Policy& p) {
@@ -65,6 +69,7 @@ struct Daemon::State {
   std::unique_ptr<ingest::BatchApplier> applier;
   std::unique_ptr<ingest::IngestService> ingest;
   std::unique_ptr<query::QueryService> query;
+  std::unique_ptr<admin::AdminService> admin;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<exporter::MetricsPage> metrics_page;
   std::unique_ptr<exporter::MetricsServer> metrics_server;
@@ -80,6 +85,8 @@ struct Daemon::State {
   // Every change to engine state goes through here: logged when durable.
   void Tick();
   void SetPolicies(std::shared_ptr<const engine::PolicySet> policies);
+  // An operator's (slamonctl end-waits): on a gRPC thread.
+  void EndWaits(const engine::WaitSelection& selection, const std::string& logged, admin::EndWaitsDone done);
   void ScheduleTick();
   void WaitForSignal();
   void Reload();
@@ -103,6 +110,16 @@ absl::Status Daemon::State::OpenStorage() {
         absl::StatusOr<std::shared_ptr<const engine::PolicySet>> set = DecodePolicyOrigin(body);
         if (!set.ok()) return set.status();
         engine->SetPolicies(*std::move(set));
+        return absl::OkStatus();
+      }
+      case storage::RecordType::kEndWaits: {
+        v1::EndWaitsRequest request;
+        if (!request.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          return absl::DataLossError("an end-waits record does not parse");
+        }
+        absl::StatusOr<engine::WaitSelection> selection = admin::SelectionOf(request);
+        if (!selection.ok()) return selection.status();
+        engine->EndWaits(*selection, at);
         return absl::OkStatus();
       }
     }
@@ -170,6 +187,42 @@ void Daemon::State::SetPolicies(std::shared_ptr<const engine::PolicySet> policie
   journal->Record(storage::RecordType::kPolicies, origin, turn, [&](absl::Time) { engine->SetPolicies(turn); });
 }
 
+void Daemon::State::EndWaits(const engine::WaitSelection& selection, const std::string& logged,
+                             admin::EndWaitsDone done) {
+  auto ended = std::make_shared<admin::EndedWaits>();
+  const auto log_line = [&selection, ended] {
+    spdlog::warn("operator ended {} waits (slamonctl end-waits) begun before {} in queues {}, channels {}, "
+                 "contacts {}: counted as given_up",
+                 ended->waits.size(), FormatRfc3339(selection.started_before), AnyOr(selection.queues),
+                 AnyOr(selection.channels), AnyOr(selection.contact_ids));
+  };
+  if (journal == nullptr) {
+    ended->at = absl::Now();
+    ended->waits = engine->EndWaits(selection, ended->at);
+    log_line();
+    return done(std::move(*ended));
+  }
+  if (const absl::Status writable = journal->writable(); !writable.ok()) {
+    return done(absl::UnavailableError(absl::StrCat("nothing ended: the change cannot be logged now: ",
+                                                    writable.message())));
+  }
+  engine::Engine::Turn turn = engine->PrepareEndWaits(selection);
+  const uint64_t seq = journal->Record(storage::RecordType::kEndWaits, logged, turn, [&](absl::Time now) {
+    ended->at = now;
+    ended->waits = engine->EndWaits(turn, now);
+  });
+  log_line();
+  journal->WhenDurable(seq, [ended, done = std::move(done)](const absl::Status& durable) {
+    if (!durable.ok()) {
+      return done(absl::UnavailableError(absl::StrCat(
+          "the waits were ended, but the change could not be logged (a restart before the log is written again "
+          "brings them back): ",
+          durable.message())));
+    }
+    done(std::move(*ended));
+  });
+}
+
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, DaemonOptions options) {
   // A file size limit (ulimit -f) must fail a log write with EFBIG, which
   // storage handles like a full disk, not kill the daemon.
@@ -187,6 +240,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
       },
       *s->registry);
   s->query = std::make_unique<query::QueryService>(s->engine.get(), clock, *s->registry);
+  s->admin = std::make_unique<admin::AdminService>(
+      s->engine.get(),
+      [state = s.get()](const engine::WaitSelection& selection, const std::string& logged,
+                        admin::EndWaitsDone done) { state->EndWaits(selection, logged, std::move(done)); });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -194,6 +251,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   builder.AddListeningPort(s->config.grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(s->ingest.get());
   builder.RegisterService(s->query.get());
+  builder.RegisterService(s->admin.get());
   // Collectors keep long-lived streams open; let them ping to keep NATs open.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -223,7 +281,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   spdlog::info("slamond {} started with {}; {} engine shards", SLAMON_VERSION_STRING, s->config.source,
                s->engine->options().shards);
   spdlog::info("policies: {}", PolicyList(s->config.policies));
-  spdlog::info("gRPC ingest and query listening on {}", grpc_address);
+  spdlog::info("gRPC ingest, query and admin listening on {}", grpc_address);
   spdlog::info("metrics at http://{}/metrics", metrics_address);
   if (!s->options.ports_file.empty()) {
     if (absl::Status st = WritePortsFile(s->options.ports_file, grpc_address, metrics_address); !st.ok()) {

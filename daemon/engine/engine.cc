@@ -1,6 +1,7 @@
 #include "daemon/engine/engine.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
@@ -30,6 +31,15 @@ inline void CpuRelax() {
 // 0.26-0.38x with 50 (11 runs; docs/performance.md, tenth session).
 constexpr int kSpinRounds = 50;
 constexpr int kPausesPerRound = 16;
+
+// Oldest first; then by queue and contact, so that the order is the same
+// however the contacts are sharded.
+void SortOldestFirst(std::vector<EndedWait>& waits) {
+  std::sort(waits.begin(), waits.end(), [](const EndedWait& a, const EndedWait& b) {
+    return std::tie(a.waiting_since, a.key.queue, a.key.channel, a.source, a.contact_id) <
+           std::tie(b.waiting_since, b.key.queue, b.key.channel, b.source, b.contact_id);
+  });
+}
 
 }  // namespace
 
@@ -94,6 +104,7 @@ struct Engine::Turn::Plan {
   absl::InlinedVector<uint64_t, 16> places;
   // kApply: the set current at its turn; kSetPolicies: the new set.
   std::shared_ptr<const PolicySet> policies;
+  const WaitSelection* selection = nullptr;  // kEndWaits
   absl::InlinedVector<RejectReason, 4> rejected_at_edge;
   bool taken = false;
   bool applied = false;
@@ -239,6 +250,26 @@ void Engine::SetPolicies(std::shared_ptr<const PolicySet> policies) {
   }
 }
 
+std::vector<EndedWait> Engine::EndWaits(const WaitSelection& selection, absl::Time now) {
+  std::vector<EndedWait> ended;
+  for (auto& slot : slots_) {
+    std::lock_guard lock(slot->mu);
+    slot->shard.EndWaits(selection, now, &ended);
+  }
+  SortOldestFirst(ended);
+  return ended;
+}
+
+std::vector<EndedWait> Engine::FindWaits(const WaitSelection& selection) const {
+  std::vector<EndedWait> found;
+  for (const auto& slot : slots_) {
+    std::lock_guard lock(slot->mu);
+    slot->shard.FindWaits(selection, &found);
+  }
+  SortOldestFirst(found);
+  return found;
+}
+
 Engine::Turn Engine::PrepareApply(std::span<const EventView> events, std::span<const ContactRecord> records) const {
   auto plan = std::make_unique<Turn::Plan>();
   plan->events = events;
@@ -260,6 +291,12 @@ Engine::Turn Engine::PrepareSetPolicies(std::shared_ptr<const PolicySet> policie
   SLAMON_CHECK(policies != nullptr);
   std::unique_ptr<Turn::Plan> plan = PlanEveryShard(Turn::Kind::kSetPolicies);
   plan->policies = std::move(policies);
+  return Turn(std::move(plan));
+}
+
+Engine::Turn Engine::PrepareEndWaits(const WaitSelection& selection) const {
+  std::unique_ptr<Turn::Plan> plan = PlanEveryShard(Turn::Kind::kEndWaits);
+  plan->selection = &selection;
   return Turn(std::move(plan));
 }
 
@@ -293,6 +330,14 @@ void Engine::Tick(Turn& turn, absl::Time now, std::vector<ItemAlert>* alerts) {
 
 void Engine::SetPolicies(Turn& turn) {
   ApplyTurn(turn, Turn::Kind::kSetPolicies, [&](uint32_t s) { slots_[s]->shard.Repoint(*turn.plan_->policies); });
+}
+
+std::vector<EndedWait> Engine::EndWaits(Turn& turn, absl::Time now) {
+  std::vector<EndedWait> ended;  // InEachShard runs one shard at a time, on this thread
+  const WaitSelection& selection = *turn.plan_->selection;
+  ApplyTurn(turn, Turn::Kind::kEndWaits, [&](uint32_t s) { slots_[s]->shard.EndWaits(selection, now, &ended); });
+  SortOldestFirst(ended);
+  return ended;
 }
 
 void Engine::AwaitTurns() const {

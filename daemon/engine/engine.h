@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -59,6 +60,26 @@ struct EngineOptions {
 // threshold to options->elapsed_buckets, and sorts them.
 void AddObjectiveBounds(const PolicySet& policies, EngineOptions* options);
 
+// Waits an operator ends by hand (Engine::EndWaits): contacts whose end
+// event will never come (a PBX restarted, a collector lost it) under a
+// policy without give_up_after, or one that had none when they arrived.
+struct WaitSelection {
+  // Waiting in their current queue since before this instant (event time).
+  absl::Time started_before = absl::InfinitePast();
+  // Each empty: any.
+  std::vector<std::string> queues;
+  std::vector<std::string> channels;
+  std::vector<std::string> contact_ids;
+};
+
+// A wait that EndWaits ended, or that FindWaits found.
+struct EndedWait {
+  QueueKey key;
+  std::string source;
+  std::string contact_id;
+  absl::Time waiting_since;
+};
+
 class Shard;
 
 // Rebuilds a policy set from its origin (PolicySet::origin) when saved state
@@ -95,6 +116,14 @@ class Engine {
   // matched at arrival.
   void SetPolicies(std::shared_ptr<const PolicySet> policies);
 
+  // Ends the waits `selection` names as given up on at `now`, as
+  // give_up_after would have: they leave the live gauges, count as
+  // given_up and take no answer outcome (what happened to them is
+  // unknown); a breach already counted stays. Returns them, oldest first.
+  std::vector<EndedWait> EndWaits(const WaitSelection& selection, absl::Time now);
+  // The waits EndWaits would end now; changes nothing.
+  std::vector<EndedWait> FindWaits(const WaitSelection& selection) const;
+
   // Ordered changes, for a caller that logs its changes and must rebuild
   // the same state by replaying the log in order (storage::Journal). Each
   // shard's state depends only on the changes it saw and their order, so
@@ -121,7 +150,7 @@ class Engine {
 
    private:
     friend class Engine;
-    enum class Kind : uint8_t { kApply, kTick, kSetPolicies };
+    enum class Kind : uint8_t { kApply, kTick, kSetPolicies, kEndWaits };
     struct Plan;
     explicit Turn(std::unique_ptr<Plan> plan);
     std::unique_ptr<Plan> plan_;
@@ -131,15 +160,19 @@ class Engine {
   Turn PrepareApply(std::span<const EventView> events, std::span<const ContactRecord> records) const;
   Turn PrepareTick() const;
   Turn PrepareSetPolicies(std::shared_ptr<const PolicySet> policies) const;
+  // `selection` must outlive the turn's EndWaits.
+  Turn PrepareEndWaits(const WaitSelection& selection) const;
   // Gives `turn` its place in every shard it touches, after every turn
   // taken before. Calls must not overlap (the caller's lock orders them). An
   // Apply turn takes the policies current now; a SetPolicies turn makes its
   // policies current from here on (for new contacts).
   void TakeTurn(Turn& turn);
-  // Apply, Tick and SetPolicies above, for a turn of their kind, taken.
+  // Apply, Tick, SetPolicies and EndWaits above, for a turn of their
+  // kind, taken.
   void Apply(Turn& turn, absl::Time now, std::span<ItemResult> results);
   void Tick(Turn& turn, absl::Time now, std::vector<ItemAlert>* alerts = nullptr);
   void SetPolicies(Turn& turn);
+  std::vector<EndedWait> EndWaits(Turn& turn, absl::Time now);
   // Returns once every turn taken has been applied. Where no TakeTurn can
   // run meanwhile (under the caller's lock), the state is then a consistent
   // cut for SaveState.

@@ -59,6 +59,10 @@ class Shard {
                          absl::Time now);
   void Tick(absl::Time now, std::vector<ItemAlert>* alerts);
   void Repoint(const PolicySet& policies);
+  // Engine::EndWaits and FindWaits over this shard's contacts: what they
+  // end or find is added to `out`.
+  void EndWaits(const WaitSelection& selection, absl::Time now, std::vector<EndedWait>* out);
+  void FindWaits(const WaitSelection& selection, std::vector<EndedWait>* out) const;
   // Adds this shard's state to `into` (keyed merge) and `health`.
   void Collect(absl::Time now, SnapshotMerge& into, HealthSnapshot& health);
 
@@ -201,10 +205,12 @@ class Shard {
   // Ends the contact's wait in its queue: answered, abandoned or flowed out
   // at `at` (an outcome of §3)...
   void StopAnswerClock(Contact& contact, const EventView& event, AnswerEnd end, Nanos at);
-  // ... or given up on (ItemClock::GiveUpInstant `at`), past its answer
-  // objective's give_up_after: no outcome, counted as given_up (its breach
-  // already was).
+  // ... or given up on at `at`: past its answer objective's give_up_after
+  // (ItemClock::GiveUpInstant), or by an operator (EndWaits). No outcome,
+  // counted as given_up; a breach already counted stays.
   void GiveUp(Contact& contact, Nanos at);
+  static bool Selects(const WaitSelection& selection, const ContactKey& key, const Contact& contact);
+  static EndedWait WaitOf(const ContactKey& key, const Contact& contact);
   static bool IsGivenUp(const Contact& contact) {
     return contact.stage == Stage::kUnanswered && contact.answer_end == AnswerEnd::kGivenUp;
   }

@@ -7,7 +7,9 @@
 // (ContactHash, KeysOf, PrefetchFor).
 #include <algorithm>
 #include <string>
+#include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "common/duration.h"
@@ -147,14 +149,15 @@ void Shard::StopAnswerClock(Contact& contact, const EventView& event, AnswerEnd 
 std::string Shard::GivenUpDetail(const Contact& contact, absl::string_view what, absl::string_view contact_id) {
   return absl::StrCat(what, " for contact '", contact_id, "', whose wait in queue '", contact.stats->key().queue,
                       "' was given up on at ", FormatRfc3339(contact.unanswered_at),
-                      " (the answer objective's give_up_after)");
+                      " (the answer objective's give_up_after, or an operator's slamonctl end-waits)");
 }
 
 void Shard::GiveUp(Contact& contact, Nanos at) {
-  const ItemClock* clock = RunningClock(contact, ObjectiveKind::kAnswer);
-  SLAMON_CHECK(clock != nullptr && clock->state() == ItemState::kBreached);  // its breach is counted
-  contact.stats->UntrackItem(*clock);
-  RemoveClock(contact, *clock);
+  // A policy without an answer objective starts no answer clock.
+  if (const ItemClock* clock = RunningClock(contact, ObjectiveKind::kAnswer); clock != nullptr) {
+    contact.stats->UntrackItem(*clock);
+    RemoveClock(contact, *clock);
+  }
   contact.stats->StopWaiting(contact.segment_start);
   contact.stats->totals().volume[kGivenUp] += 1;
   contact.stage = Stage::kUnanswered;
@@ -164,6 +167,36 @@ void Shard::GiveUp(Contact& contact, Nanos at) {
   // comes after all is told apart from one for an unknown contact.
   contact.last_touched = now_;
   ForgetAt(contact, now_ + options_.contact_retention);
+}
+
+bool Shard::Selects(const WaitSelection& selection, const ContactKey& key, const Contact& contact) {
+  const auto any_or_named = [](const std::vector<std::string>& names, absl::string_view name) {
+    return names.empty() || absl::c_linear_search(names, name);
+  };
+  return contact.stage == Stage::kWaiting && absl::Time(contact.segment_start) < selection.started_before &&
+         any_or_named(selection.queues, contact.stats->key().queue) &&
+         any_or_named(selection.channels, contact.stats->key().channel) &&
+         any_or_named(selection.contact_ids, key.contact_id);
+}
+
+EndedWait Shard::WaitOf(const ContactKey& key, const Contact& contact) {
+  return {contact.stats->key(), key.source, key.contact_id, contact.segment_start};
+}
+
+void Shard::FindWaits(const WaitSelection& selection, std::vector<EndedWait>* out) const {
+  for (const auto& [key, contact] : contacts_) {
+    if (Selects(selection, key, contact)) out->push_back(WaitOf(key, contact));
+  }
+}
+
+void Shard::EndWaits(const WaitSelection& selection, absl::Time now, std::vector<EndedWait>* out) {
+  AdvanceClock(now);
+  for (auto& [key, contact] : contacts_) {
+    if (!Selects(selection, key, contact)) continue;
+    out->push_back(WaitOf(key, contact));
+    // Not before its wait began: an event time may be ahead of the daemon's.
+    GiveUp(contact, std::max(now_nanos_, contact.segment_start.nanos()));
+  }
 }
 
 void Shard::CompleteOpenItems(Contact& contact, const EventView& event, Nanos at) {
@@ -213,6 +246,7 @@ void Shard::FireItems(ContactMap::value_type& entry, Nanos now, std::vector<Item
     const Objective& objective = *ObjectiveOf(contact, clock.kind());
     while (clock.next_nanos() != kNeverNanos && clock.next_nanos() <= now - allowance_nanos_) {
       if (clock.GivesUp()) {
+        SLAMON_CHECK(clock.state() == ItemState::kBreached);  // its breach is counted
         give_up_at = clock.GiveUpInstant(objective);  // ends the clock: after this loop
         break;
       }

@@ -58,7 +58,8 @@ absl::StatusOr<LogScan> ReadLog(
         damage = absl::StrCat(DamageName(read), " at byte ", offset, " of ", segments[s].name);
         break;
       }
-      if (frame.sequence != expected || frame.type < 1 || frame.type > 3) {
+      if (frame.sequence != expected || frame.type < 1 ||
+          frame.type > static_cast<uint8_t>(kLastRecordType)) {
         damage = absl::StrCat("record ", frame.sequence, " of type ", frame.type, " where record ", expected,
                               " was expected, at byte ", offset, " of ", segments[s].name);
         break;

@@ -24,7 +24,10 @@
 
 namespace slamon::storage {
 
-enum class RecordType : uint8_t { kBatch = 1, kTick = 2, kPolicies = 3 };
+enum class RecordType : uint8_t { kBatch = 1, kTick = 2, kPolicies = 3, kEndWaits = 4 };
+// The last type this build reads: a record of another type ends the log
+// as damage would (it can only come from a newer slamond).
+inline constexpr RecordType kLastRecordType = RecordType::kEndWaits;
 
 
 // What reading the log found.

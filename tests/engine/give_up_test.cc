@@ -175,7 +175,7 @@ TEST_F(GiveUpTest, ARecordWithTheEndOfAWaitGivenUpOnIsRefused) {
   EXPECT_EQ(result.reason, RejectReason::kNotWaiting);
   EXPECT_EQ(result.detail,
             "a record with the end of the wait for contact 'r1', whose wait in queue 'sales' was given up on at "
-            "2026-03-02T10:00:00Z (the answer objective's give_up_after)");
+            "2026-03-02T10:00:00Z (the answer objective's give_up_after, or an operator's slamonctl end-waits)");
   const QueueSnapshot q = Sales(At(3620));
   EXPECT_EQ(q.totals.outcomes.offered(), 0u);
   EXPECT_EQ(q.totals.volume[kGivenUp], 1u);

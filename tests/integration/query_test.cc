@@ -266,7 +266,7 @@ TEST(QueryTest, SlamonctlChecksConfigsAndAnswersHelp) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr(bad + ":4"));
   EXPECT_THAT(r.output, HasSubstr("policies[0].objectives.resolution.threshold"));
-  for (const char* command : {"status", "report", "watch", "check-config"}) {
+  for (const char* command : {"status", "report", "watch", "end-waits", "check-config"}) {
     r = testing::Run({ctl, command, "--help"});
     EXPECT_EQ(r.exit_code, 0) << command;
     EXPECT_THAT(r.output, HasSubstr(absl::StrCat("slamonctl ", command))) << command;

@@ -104,6 +104,36 @@ TEST(LogTest, FlippedByteCutsTheLogAtTheRecordItDamaged) {
   EXPECT_EQ(r.scan.dropped_bytes, data.size() - second);
 }
 
+// Every type this build writes reads back; a type past kLastRecordType
+// (a newer slamond's) ends the log where it stands, as damage does, rather
+// than being applied as something it is not.
+TEST(LogTest, ARecordOfAnUnknownTypeEndsTheLog) {
+  TempDir dir;
+  {
+    auto writer = LogWriter::Open(dir.path(), 0, {});
+    ASSERT_TRUE(writer.ok());
+    for (RecordType type : {RecordType::kBatch, RecordType::kTick, RecordType::kPolicies, RecordType::kEndWaits}) {
+      (*writer)->Append(type, "x");
+    }
+    ASSERT_TRUE((*writer)->Sync().ok());
+  }
+  std::string unknown;
+  AppendFrame(unknown, 5, static_cast<uint8_t>(kLastRecordType) + 1, "y");
+  const std::string segment = OnlySegment(dir.path());
+  std::ofstream(segment, std::ios::app) << unknown;
+
+  std::vector<RecordType> types;
+  absl::StatusOr<LogScan> scan = ReadLog(dir.path(), 0, [&](uint64_t, RecordType type, absl::string_view) {
+    types.push_back(type);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(scan.ok());
+  EXPECT_EQ(types, (std::vector<RecordType>{RecordType::kBatch, RecordType::kTick, RecordType::kPolicies,
+                                            RecordType::kEndWaits}));
+  EXPECT_EQ(scan->damage, "record 5 of type 5 where record 5 was expected, at byte 72 of log-00000000000000000001.wal");
+  EXPECT_EQ(scan->dropped_bytes, kFrameHeaderBytes + 1);
+}
+
 TEST(LogTest, SegmentsRotateAndDropThroughDeletesOnlyWhollyOlderOnes) {
   TempDir dir;
   // Each record is 17 + 7 bytes; a segment takes new records until it
