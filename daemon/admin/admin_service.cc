@@ -41,6 +41,14 @@ absl::StatusOr<engine::WaitSelection> SelectionOf(const v1::EndWaitsRequest& req
   if (nanos < 0 || nanos > 999'999'999) {
     return absl::InvalidArgumentError(absl::StrCat("started_before.nanos is ", nanos, ", not 0 to 999999999"));
   }
+  for (const auto& [field, count] : {std::pair<const char*, int>{"queues", request.queues_size()},
+                                     {"channels", request.channels_size()},
+                                     {"contact_ids", request.contact_ids_size()}}) {
+    if (count > AdminService::kMaxNames) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " names ", count, ": at most ", AdminService::kMaxNames, " per request"));
+    }
+  }
   engine::WaitSelection selection;
   selection.started_before = ToTime(request.started_before());
   selection.queues.assign(request.queues().begin(), request.queues().end());

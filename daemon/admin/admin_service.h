@@ -38,6 +38,9 @@ class AdminService final : public v1::Admin::CallbackService {
   // A response lists at most this many waits (the oldest); its count is
   // of all of them.
   static constexpr size_t kWaitsListed = 1000;
+  // At most this many queues, channels or contact ids per request: each
+  // is looked for in every open contact while its shard is locked.
+  static constexpr int kMaxNames = 1000;
 
   // A dry run reads `engine`; a change goes through `end_waits`.
   AdminService(const engine::Engine* engine, EndWaitsFn end_waits);

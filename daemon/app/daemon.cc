@@ -29,8 +29,15 @@
 namespace slamon::app {
 namespace {
 
-// "any" or "a, b", for the log line of an operator's change.
-std::string AnyOr(const std::vector<std::string>& names) { return names.empty() ? "any" : absl::StrJoin(names, ", "); }
+// "any", "a, b" or "a, b, c, d, e and 995 more", for the log line of an
+// operator's change.
+std::string AnyOr(const std::vector<std::string>& names) {
+  constexpr size_t kShown = 5;
+  if (names.empty()) return "any";
+  if (names.size() <= kShown) return absl::StrJoin(names, ", ");
+  return absl::StrCat(absl::StrJoin(names.begin(), names.begin() + kShown, ", "), " and ", names.size() - kShown,
+                      " more");
+}
 
 std::string PolicyList(const std::vector<engine::Policy>& policies) {
   return absl::StrJoin(policies, ", ", [](std::string* out, const engine::Policy& p) {

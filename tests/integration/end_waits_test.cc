@@ -114,7 +114,7 @@ TEST(EndWaitsTest, SlamonctlEndsStuckWaitsAndARestartKeepsThemEnded) {
   EXPECT_THAT(r.output, HasSubstr("0 waits begun before"));
 }
 
-TEST(EndWaitsTest, ARequestWithoutAStartIsRefused) {
+TEST(EndWaitsTest, ARequestWithoutAStartOrWithTooManyNamesIsRefused) {
   const Daemon daemon(kConfig);
   const std::string ctl = testing::BinaryPath("ctl/slamonctl");
   testing::RunResult r = testing::Run({ctl, "end-waits", "--daemon", daemon.grpc_address()});
@@ -128,9 +128,30 @@ TEST(EndWaitsTest, ARequestWithoutAStartIsRefused) {
   v1::EndWaitsRequest request;
   request.add_queues("sales");
   v1::EndWaitsResponse response;
-  const grpc::Status status = stub->EndWaits(&context, request, &response);
+  grpc::Status status = stub->EndWaits(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "started_before is required: the waits that began before it are ended");
+
+  // The daemon's log line names the first five of a list.
+  const absl::Time before = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  SetTimestamp(before, request.mutable_started_before());
+  for (int i = 1; i <= 7; ++i) request.add_channels(absl::StrCat("c", i));
+  grpc::ClientContext seven;
+  EXPECT_TRUE(stub->EndWaits(&seven, request, &response).ok());
+  EXPECT_EQ(response.count(), 0u);
+  EXPECT_THAT(daemon.Log(), HasSubstr(absl::StrCat("operator ended 0 waits (slamonctl end-waits) begun before ",
+                                                   FormatRfc3339(before), " in queues sales, channels c1, c2, c3, "
+                                                   "c4, c5 and 2 more, contacts any")));
+
+  request.set_dry_run(true);
+  for (int i = 8; i <= 1000; ++i) request.add_channels(absl::StrCat("c", i));  // 1,000: the most taken
+  grpc::ClientContext taken;
+  EXPECT_TRUE(stub->EndWaits(&taken, request, &response).ok());
+  request.add_channels("one too many");
+  grpc::ClientContext refused;
+  status = stub->EndWaits(&refused, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "channels names 1001: at most 1000 per request");
 }
 
 }  // namespace
