@@ -132,8 +132,10 @@ int EndWaits(int argc, const char* const* argv) {
   if (!started_before.empty() && !ParseInstant(started_before, &options.started_before)) {
     return Usage("--started-before must be RFC 3339 or YYYY-MM-DD");
   }
-  if (longer_than < absl::ZeroDuration()) return Usage("--longer-than must be positive");
-  if (started_before.empty()) options.started_before = absl::Now() - longer_than;
+  if (started_before.empty()) {
+    // Whole seconds: the cut-off is printed back, and read by people.
+    options.started_before = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - longer_than));
+  }
   for (absl::string_view c : absl::StrSplit(contacts, ',', absl::SkipEmpty())) options.contact_ids.emplace_back(c);
   return RunEndWaits(connection, ToFilter(queues, channels), options, stdout);
 }

@@ -76,6 +76,13 @@ TEST(EndWaitsTest, SlamonctlEndsStuckWaitsAndARestartKeepsThemEnded) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, absl::StrCat(rows, "2 waits begun before ", before, " would end (dry run: nothing changed)\n"));
   EXPECT_EQ(Sample(ParseMetrics(daemon->Scrape()), kWaiting), 3);
+  // By age, in every queue: the two calls of 2 h ago, sales before support.
+  r = testing::Run({ctl, "end-waits", "--daemon", address, "--longer-than", "90m", "--dry-run"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const std::string two_hours = FormatRfc3339(now - absl::Hours(2));
+  EXPECT_THAT(r.output, HasSubstr(absl::StrCat("\n", two_hours, "  sales    phone    phone   pbx     c-2h\n",
+                                               two_hours, "  support  phone    phone   pbx     s-2h\n",
+                                               "2 waits begun before ")));
 
   const absl::Time asked = absl::Now();
   r = testing::Run({ctl, "end-waits", "--daemon", address, "--queue", "sales", "--started-before", before});
