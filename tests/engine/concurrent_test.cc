@@ -18,6 +18,7 @@ namespace {
 using testing::Arrival;
 using testing::AnswerObjective;
 using testing::At;
+using testing::FindQueue;
 using testing::MakeEvent;
 using testing::OnePolicy;
 
@@ -190,6 +191,40 @@ TEST(ConcurrentEngineTest, TurnsApplyWithThePoliciesOfTheirPlaceInTheOrder) {
   for (const QueueSnapshot& q : s.queues) waiting_by_policy.emplace_back(q.key.policy, q.waiting);
   std::sort(waiting_by_policy.begin(), waiting_by_policy.end());
   EXPECT_EQ(waiting_by_policy, (std::vector<std::pair<std::string, int64_t>>{{"after", 1}, {"before", 1}}));
+}
+
+// Ending waits as a turn ends those of the turns taken before it, however
+// the threads run: applied first, it waits in each shard for the arrival
+// taken before it, and an arrival taken after it, applied early, stays.
+TEST(ConcurrentEngineTest, AnEndWaitsTurnEndsTheWaitsOfTheTurnsTakenBeforeIt) {
+  EngineOptions options;
+  options.shards = 2;
+  Engine engine(options, OnePolicy(AnswerObjective(20)));
+  const Event before_arrival = Arrival("c1", 0);
+  const Event after_arrival = Arrival("c2", 0);
+  const EventView before_view = before_arrival.As<absl::string_view>();
+  const EventView after_view = after_arrival.As<absl::string_view>();
+  const WaitSelection every_wait{.started_before = absl::InfiniteFuture()};
+  Engine::Turn before = engine.PrepareApply(std::span(&before_view, 1), {});
+  Engine::Turn end = engine.PrepareEndWaits(every_wait);
+  Engine::Turn after = engine.PrepareApply(std::span(&after_view, 1), {});
+  for (Engine::Turn* turn : {&before, &end, &after}) engine.TakeTurn(*turn);
+  ItemResult before_result, after_result;
+  std::vector<EndedWait> ended;
+  std::thread early_after([&] { engine.Apply(after, At(1), std::span(&after_result, 1)); });
+  std::thread early_end([&] { ended = engine.EndWaits(end, At(1)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  engine.Apply(before, At(1), std::span(&before_result, 1));
+  early_after.join();
+  early_end.join();
+  EXPECT_TRUE(before_result.accepted() && after_result.accepted());
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].contact_id, "c1");
+  const EngineSnapshot s = engine.Snapshot(At(1));
+  const QueueSnapshot* q = FindQueue(s, "sales");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->waiting, 1);
+  EXPECT_EQ(q->totals.volume[kGivenUp], 1u);
 }
 
 }  // namespace
