@@ -157,7 +157,8 @@ struct Command {
 };
 constexpr Command kCommands[] = {
     {"status", "", "live SLA per queue, channel and objective", Status},
-    {"report", "--from --to", "outcome counts per 30-minute interval or day (exact, from the daemon's history)", Report},
+    {"report", "--from --to", "outcome counts per 30-minute interval or day (exact, from the daemon's history)",
+     Report},
     {"watch", "", "warnings and breaches as they happen", Watch},
     {"end-waits", "--started-before", "end waits whose end event will never come (counted as given_up)", EndWaits},
     {"check-config", "FILE", "validate a slamond config file", CheckConfig},

@@ -137,8 +137,8 @@ absl::Status Daemon::State::OpenStorage() {
       {.dir = config.data_dir, .snapshot_every = config.snapshot_every}, engine.get(), DecodePolicyOrigin, replay,
       [] { return absl::Now(); }, &report);
   if (!opened.ok()) {
-    return absl::Status(opened.status().code(),
-                        absl::StrCat("cannot open the data directory (--data-dir, data_dir): ", opened.status().message()));
+    return absl::Status(opened.status().code(), absl::StrCat("cannot open the data directory (--data-dir, data_dir): ",
+                                                             opened.status().message()));
   }
   journal = *std::move(opened);
   for (const std::string& skipped : report.skipped_snapshots) spdlog::error("skipped snapshot {}", skipped);

@@ -182,9 +182,9 @@ TEST(QueryTest, ReportAddsUpToTheCountersExactly) {
 
   const std::string ctl = testing::BinaryPath("ctl/slamonctl");
   const auto report = [&](const std::string& interval) {
+    const std::string tomorrow = FormatTime("%Y-%m-%d", absl::Now() + absl::Hours(24), absl::UTCTimeZone());
     const testing::RunResult r = testing::Run({ctl, "report", "--daemon", daemon.grpc_address(), "--from", day, "--to",
-                                               FormatTime("%Y-%m-%d", absl::Now() + absl::Hours(24), absl::UTCTimeZone()),
-                                               "--interval", interval, "--format", "csv"});
+                                               tomorrow, "--interval", interval, "--format", "csv"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
     // (queue/objective/outcome) -> sum over the rows; and the row count.
     std::map<std::string, uint64_t> sums;
@@ -196,7 +196,9 @@ TEST(QueryTest, ReportAddsUpToTheCountersExactly) {
       EXPECT_EQ(cells.size(), header.size()) << lines[i];
       for (size_t c = 5; c + 1 < cells.size() && c < header.size(); ++c) {
         uint64_t n = 0;
-        if (!cells[c].empty() && absl::SimpleAtoi(cells[c], &n)) sums[absl::StrCat(cells[1], "/", cells[4], "/", header[c])] += n;
+        if (!cells[c].empty() && absl::SimpleAtoi(cells[c], &n)) {
+          sums[absl::StrCat(cells[1], "/", cells[4], "/", header[c])] += n;
+        }
       }
     }
     return std::make_pair(sums, lines.size() - 1);
