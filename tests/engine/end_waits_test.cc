@@ -61,8 +61,6 @@ class EndWaitsTest : public ::testing::Test {
   // Answer within 20 s, no give_up_after; 5 s reorder allowance.
   EndWaitsTest() : policies_(testing::OnePolicy(testing::AnswerObjective(20))), engine_(EngineOptions{}, policies_) {}
 
-  void Arrivals() { ApplyScenario(engine_); }
-
   std::shared_ptr<const PolicySet> policies_;
   Engine engine_;
 };
@@ -71,10 +69,10 @@ class EndWaitsTest : public ::testing::Test {
 // 100 itself, a6 no longer waits, a3 and a4 are other keys). Looking
 // changes nothing; ending them at 300 s leaves a7 and a5 waiting
 // (oldest 300 - 100 = 200 s), counts two given_up and no outcome (a6's
-// stays the only one), and keeps the four breaches of sales/phone. A late end
-// event for a1 is refused with when it was given up on.
+// stays the only one), and keeps the four breaches of sales/phone. A late
+// end event for a1 is refused with when it was given up on.
 TEST_F(EndWaitsTest, EndsTheWaitsOfTheSelectionWithoutAnOutcome) {
-  Arrivals();
+  ApplyScenario(engine_);
   const WaitSelection selection{.started_before = At(100), .queues = {"sales"}, .channels = {"phone"}};
   const std::vector<std::string> expected = {"sales/phone test/a1 2026-03-02T09:00:00Z",
                                              "sales/phone test/a2 2026-03-02T09:00:50Z"};
@@ -109,7 +107,7 @@ TEST_F(EndWaitsTest, EndsTheWaitsOfTheSelectionWithoutAnOutcome) {
 // Without a queue or channel, every wait begun before the cut-off; by
 // contact id, those contacts only (in any queue).
 TEST_F(EndWaitsTest, AnEmptyListSelectsAnyAndContactIdsNarrowIt) {
-  Arrivals();
+  ApplyScenario(engine_);
   EXPECT_EQ(Describe(engine_.FindWaits({.started_before = At(11)})),
             (std::vector<std::string>{"sales/phone test/a1 2026-03-02T09:00:00Z",
                                       "support/phone test/a4 2026-03-02T09:00:05Z",
@@ -154,7 +152,7 @@ TEST_F(EndWaitsTest, AWaitEndedBeforeItsDeadlineNeverBreaches) {
 // waits gives the same state as the plain call, and saved state carries
 // it: a loaded engine refuses a1's late answer the same way.
 TEST_F(EndWaitsTest, AsATurnItEndsTheSameWaitsAndSavedStateCarriesThem) {
-  Arrivals();
+  ApplyScenario(engine_);
   Engine logged(EngineOptions{}, policies_);
   ApplyScenario(logged);
   const WaitSelection selection{.started_before = At(100)};
