@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "proto/grpc_status.h"
 #include "proto/proto_time.h"
 
 namespace slamon::admin {
@@ -23,12 +24,6 @@ void ListWaits(const std::vector<engine::EndedWait>& waits, v1::EndWaitsResponse
     out->set_contact_id(w.contact_id);
     SetTimestamp(w.waiting_since, out->mutable_waiting_since());
   }
-}
-
-grpc::Status ToGrpc(const absl::Status& status) {
-  return grpc::Status(status.code() == absl::StatusCode::kInvalidArgument ? grpc::StatusCode::INVALID_ARGUMENT
-                                                                          : grpc::StatusCode::UNAVAILABLE,
-                      std::string(status.message()));
 }
 
 }  // namespace
@@ -66,7 +61,7 @@ grpc::ServerUnaryReactor* AdminService::EndWaits(grpc::CallbackServerContext* co
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<engine::WaitSelection> selection = SelectionOf(*request);
   if (!selection.ok()) {
-    reactor->Finish(ToGrpc(selection.status()));
+    reactor->Finish(ToGrpcStatus(selection.status()));
     return reactor;
   }
   if (request->dry_run()) {
@@ -79,7 +74,7 @@ grpc::ServerUnaryReactor* AdminService::EndWaits(grpc::CallbackServerContext* co
   logged.clear_dry_run();
   end_waits_(*selection, logged.SerializeAsString(), [reactor, response](absl::StatusOr<EndedWaits> ended) {
     if (!ended.ok()) {
-      reactor->Finish(ToGrpc(ended.status()));
+      reactor->Finish(ToGrpcStatus(ended.status()));
       return;
     }
     ListWaits(ended->waits, response);

@@ -11,13 +11,10 @@
 #include "daemon/engine/nanos.h"
 #include "daemon/engine/seconds.h"
 #include "prometheus/family.h"
+#include "proto/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace slamon::ingest {
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
 
 BatchApplier::BatchApplier(engine::Engine* engine, Clock clock, prometheus::Registry& registry)
     : engine_(engine),

@@ -85,9 +85,6 @@ class BatchApplier {
   std::vector<std::unique_ptr<DecodedBatch>> spares_;
 };
 
-// The gRPC status for a storage error (the codes are the same numbers).
-grpc::Status ToGrpcStatus(const absl::Status& status);
-
 }  // namespace slamon::ingest
 
 #endif  // SLAMON_DAEMON_INGEST_BATCH_APPLIER_H_
