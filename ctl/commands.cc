@@ -19,8 +19,10 @@
 namespace slamon::ctl {
 namespace {
 
-std::unique_ptr<v1::Query::Stub> Connect(const Connection& c) {
-  return v1::Query::NewStub(grpc::CreateChannel(c.daemon, grpc::InsecureChannelCredentials()));
+// A stub of `Service` (v1::Query, v1::Admin) on the daemon's address.
+template <typename Service = v1::Query>
+std::unique_ptr<typename Service::Stub> Connect(const Connection& c) {
+  return Service::NewStub(grpc::CreateChannel(c.daemon, grpc::InsecureChannelCredentials()));
 }
 
 void SetDeadline(const Connection& c, grpc::ClientContext* context) {
@@ -216,9 +218,7 @@ int RunEndWaits(const Connection& connection, const Filter& filter, const EndWai
   v1::EndWaitsResponse response;
   grpc::ClientContext context;
   SetDeadline(connection, &context);
-  const grpc::Status status =
-      v1::Admin::NewStub(grpc::CreateChannel(connection.daemon, grpc::InsecureChannelCredentials()))
-          ->EndWaits(&context, request, &response);
+  const grpc::Status status = Connect<v1::Admin>(connection)->EndWaits(&context, request, &response);
   if (!status.ok()) return Failed(connection, status);
   Table table({"WAITING SINCE", "QUEUE", "CHANNEL", "POLICY", "SOURCE", "CONTACT"});
   for (const v1::EndedWait& w : response.waits()) {
