@@ -21,6 +21,7 @@ namespace slamon {
 namespace {
 
 using testing::Daemon;
+using testing::PhoneEvent;
 using testing::Samples;
 
 // Snapshots at every tick, so that restarts recover from a snapshot plus a
@@ -247,17 +248,6 @@ policies:
 )";
   const std::string given_up = R"(slamon_contacts_total{queue="sales",channel="phone",event="given_up"})";
   const std::string waiting = R"(slamon_contacts_waiting{queue="sales",channel="phone"})";
-  const auto event = [](v1::EventKind kind, const std::string& contact, absl::Time at) {
-    v1::ContactEvent e;
-    e.set_kind(kind);
-    e.set_source("pbx");
-    e.set_contact_id(contact);
-    e.set_event_id(absl::StrCat(contact, "/", v1::EventKind_Name(kind)));
-    e.set_queue("sales");
-    e.set_channel("phone");
-    SetTimestamp(at, e.mutable_occurred_at());
-    return e;
-  };
   const auto publish = [](const Daemon& daemon, const std::vector<v1::ContactEvent>& events) {
     v1::BatchAck ack;
     EXPECT_TRUE(daemon.PublishBatch(events, &ack).ok());
@@ -277,9 +267,10 @@ policies:
   {
     Daemon daemon(kGiveUpConfig, state.path());
     // "lost" waited 2 h ago, learnt now: given up on 1 s (the allowance) from now.
-    EXPECT_EQ(publish(daemon, {event(v1::ARRIVED, "lost", now - absl::Hours(2)), event(v1::ARRIVED, "fresh", now)})
-                  .accepted(),
-              2u);
+    EXPECT_EQ(
+        publish(daemon, {PhoneEvent(v1::ARRIVED, "lost", now - absl::Hours(2)), PhoneEvent(v1::ARRIVED, "fresh", now)})
+            .accepted(),
+        2u);
     const Samples m = given_up_once(daemon);
     EXPECT_EQ(testing::Sample(m, given_up), 1);
     EXPECT_EQ(testing::Sample(m, waiting), 1);  // "fresh"
@@ -292,7 +283,7 @@ policies:
   const Samples m = testing::ParseMetrics(again.Scrape());
   EXPECT_EQ(testing::Sample(m, given_up), 1);
   EXPECT_EQ(testing::Sample(m, waiting), 1);
-  const v1::BatchAck late = publish(again, {event(v1::ABANDONED, "lost", now - absl::Minutes(30))});
+  const v1::BatchAck late = publish(again, {PhoneEvent(v1::ABANDONED, "lost", now - absl::Minutes(30))});
   ASSERT_EQ(late.rejected_size(), 1);
   EXPECT_EQ(late.rejected(0).reason(), "not_waiting");
   EXPECT_TRUE(absl::StrContains(late.rejected(0).message(), "was given up on at")) << late.rejected(0).message();

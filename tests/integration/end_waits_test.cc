@@ -21,6 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::Daemon;
+using testing::PhoneEvent;
 using testing::ParseMetrics;
 using testing::Sample;
 
@@ -35,18 +36,6 @@ constexpr char kWaiting[] = R"(slamon_contacts_waiting{queue="sales",channel="ph
 constexpr char kGivenUp[] = R"(slamon_contacts_total{queue="sales",channel="phone",event="given_up"})";
 constexpr char kArrived[] = R"(slamon_contacts_total{queue="sales",channel="phone",event="arrived"})";
 
-v1::ContactEvent Event(v1::EventKind kind, const std::string& contact, absl::Time at, const std::string& queue) {
-  v1::ContactEvent e;
-  e.set_kind(kind);
-  e.set_source("pbx");
-  e.set_contact_id(contact);
-  e.set_event_id(absl::StrCat(contact, "/", v1::EventKind_Name(kind)));
-  e.set_queue(queue);
-  e.set_channel("phone");
-  SetTimestamp(at, e.mutable_occurred_at());
-  return e;
-}
-
 // Three calls waited in sales since 2 h, 1 h and now ago (a PBX restart
 // lost the ends of the first two), one in support since 2 h. Ending the
 // sales waits begun before 30 minutes ago ends the first two only.
@@ -57,10 +46,10 @@ TEST(EndWaitsTest, SlamonctlEndsStuckWaitsAndARestartKeepsThemEnded) {
   const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
   v1::BatchAck ack;
   ASSERT_TRUE(daemon
-                  ->PublishBatch({Event(v1::ARRIVED, "c-2h", now - absl::Hours(2), "sales"),
-                                  Event(v1::ARRIVED, "c-1h", now - absl::Hours(1), "sales"),
-                                  Event(v1::ARRIVED, "c-now", now, "sales"),
-                                  Event(v1::ARRIVED, "s-2h", now - absl::Hours(2), "support")},
+                  ->PublishBatch({PhoneEvent(v1::ARRIVED, "c-2h", now - absl::Hours(2), "sales"),
+                                  PhoneEvent(v1::ARRIVED, "c-1h", now - absl::Hours(1), "sales"),
+                                  PhoneEvent(v1::ARRIVED, "c-now", now, "sales"),
+                                  PhoneEvent(v1::ARRIVED, "s-2h", now - absl::Hours(2), "support")},
                                  &ack)
                   .ok());
   ASSERT_EQ(ack.accepted(), 4u);
@@ -112,7 +101,7 @@ TEST(EndWaitsTest, SlamonctlEndsStuckWaitsAndARestartKeepsThemEnded) {
   daemon = std::make_unique<Daemon>(kConfig, state.path() + "/data", address);
   check(*daemon);
   // The call's end, should it come after all, is refused with why.
-  ASSERT_TRUE(daemon->PublishBatch({Event(v1::ABANDONED, "c-2h", now - absl::Minutes(90), "sales")}, &ack).ok());
+  ASSERT_TRUE(daemon->PublishBatch({PhoneEvent(v1::ABANDONED, "c-2h", now - absl::Minutes(90), "sales")}, &ack).ok());
   ASSERT_EQ(ack.rejected_size(), 1);
   EXPECT_EQ(ack.rejected(0).reason(), "not_waiting");
   EXPECT_THAT(ack.rejected(0).message(), HasSubstr("or an operator's slamonctl end-waits"));

@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "proto/proto_time.h"
 
 extern char** environ;
 
@@ -161,6 +162,18 @@ std::string HttpGet(const std::string& host_port, const std::string& path) {
   asio::read(socket, asio::dynamic_buffer(response), ec);  // HTTP/1.0: until the server closes
   const size_t body = response.find("\r\n\r\n");
   return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+v1::ContactEvent PhoneEvent(v1::EventKind kind, const std::string& contact, absl::Time at, const std::string& queue) {
+  v1::ContactEvent e;
+  e.set_kind(kind);
+  e.set_source("pbx");
+  e.set_contact_id(contact);
+  e.set_event_id(absl::StrCat(contact, "/", v1::EventKind_Name(kind)));
+  e.set_queue(queue);
+  e.set_channel("phone");
+  SetTimestamp(at, e.mutable_occurred_at());
+  return e;
 }
 
 Samples ParseMetrics(const std::string& text) {

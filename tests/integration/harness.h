@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "slamon/v1/ingest.grpc.pb.h"
 #include "tests/temp_dir.h"
 
@@ -82,6 +83,11 @@ int FreePort();
 
 // HTTP GET over loopback; the body, or an empty string on failure.
 std::string HttpGet(const std::string& host_port, const std::string& path);
+
+// A phone event of `contact` in `queue` from source "pbx", its event id
+// "<contact>/<KIND>".
+v1::ContactEvent PhoneEvent(v1::EventKind kind, const std::string& contact, absl::Time at,
+                            const std::string& queue = "sales");
 
 // Prometheus text format: "name{labels}" exactly as written -> value.
 using Samples = std::map<std::string, double>;
