@@ -18,13 +18,21 @@ namespace {
 using engine::AnswerOutcome;
 using engine::QueueSnapshot;
 
-// The volume counters always exported for a queue, so that rate() sees the
-// series before its first increment; the others appear once non-zero, but
-// given_up is always there where a policy gives up on waits (an alert counts
-// its increase).
-constexpr engine::EventKind kCoreVolume[] = {
-    engine::EventKind::kArrived, engine::EventKind::kAnswered, engine::EventKind::kAbandoned,
-    engine::EventKind::kFlowedOut, engine::EventKind::kTransferred};
+// The volume counters always exported for a queue, so that rate() and
+// increase() see the series before its first increment; the others appear
+// once non-zero. given_up is among them: any queue's waits can be ended
+// (slamonctl end-waits), and an alert counts its increase.
+constexpr std::array<bool, engine::kVolumeCount> kCoreVolume = [] {
+  std::array<bool, engine::kVolumeCount> core{};
+  for (engine::EventKind kind : {engine::EventKind::kArrived, engine::EventKind::kAnswered,
+                                 engine::EventKind::kAbandoned, engine::EventKind::kFlowedOut,
+                                 engine::EventKind::kTransferred}) {
+    core[static_cast<int>(kind)] = true;
+  }
+  core[engine::kTransferredIn] = true;
+  core[engine::kGivenUp] = true;
+  return core;
+}();
 
 constexpr const char* kWaitOutcome[engine::kWaitKindCount] = {"answered", "abandoned", "flowed_out"};
 
@@ -159,23 +167,15 @@ void SetQueueLabels(const engine::QueueKey& k, Labels& out) {
   out.Clear().Append("queue", k.queue).Append("channel", k.channel);
 }
 
-bool GivesUpOnWaits(const QueueSnapshot& q) {
-  return q.answer.has_value() && q.answer->give_up_after != absl::InfiniteDuration();
-}
-
-// Figures of one (queue, channel) summed over its policies; `gives_up`: one
-// of them has give_up_after.
-void RenderQueue(const QueueSnapshot& q, bool gives_up, Renderer& r) {
+// Figures of one (queue, channel) summed over its policies.
+void RenderQueue(const QueueSnapshot& q, Renderer& r) {
   const Families& f = r.family;
   Exposition& out = r.out;
   SetQueueLabels(q.key, r.queue);
   const Labels& labels = r.queue;
   const engine::QueueTotals& t = q.totals;
   for (int i = 0; i < engine::kVolumeCount; ++i) {
-    const bool core = std::find(std::begin(kCoreVolume), std::end(kCoreVolume),
-                                static_cast<engine::EventKind>(i)) != std::end(kCoreVolume) ||
-                      i == engine::kTransferredIn || (i == engine::kGivenUp && gives_up);
-    if (!core && t.volume[i] == 0) continue;
+    if (!kCoreVolume[i] && t.volume[i] == 0) continue;
     out.Add(f.contacts, labels, r.fixed.event[i], static_cast<double>(t.volume[i]));
   }
   for (int w = 0; w < engine::kWaitKindCount; ++w) {
@@ -259,7 +259,8 @@ void RenderPolicy(const QueueSnapshot& q, Renderer& r) {
       out.Add(f.average_speed_of_answer, labels, window,
               tally.answered_wait_seconds / static_cast<double>(c.answered()));
     }
-    const engine::ObjectiveStatus status = engine::AnswerStatus(answer, tally, q.waiting_past_warning, r.options.windows);
+    const engine::ObjectiveStatus status =
+        engine::AnswerStatus(answer, tally, q.waiting_past_warning, r.options.windows);
     out.Add(f.status, labels, r.fixed.window_answer[w], static_cast<double>(status));
   }
 }
@@ -303,18 +304,16 @@ void RenderSnapshot(const engine::EngineSnapshot& snapshot, const engine::Engine
       ++j;
     }
     if (j == i + 1) {
-      RenderQueue(first, GivesUpOnWaits(first), r);  // one policy, the common case: no copy
+      RenderQueue(first, r);  // one policy, the common case: no copy
     } else {
       QueueSnapshot merged = first;
-      bool gives_up = GivesUpOnWaits(first);
       for (size_t k = i + 1; k < j; ++k) {
         const QueueSnapshot& next = snapshot.queues[k];
         merged.totals += next.totals;
         merged.waiting += next.waiting;
         merged.oldest_wait = std::max(merged.oldest_wait, next.oldest_wait);
-        gives_up = gives_up || GivesUpOnWaits(next);
       }
-      RenderQueue(merged, gives_up, r);
+      RenderQueue(merged, r);
     }
     for (; i < j; ++i) {
       const QueueSnapshot& q = snapshot.queues[i];

@@ -3,12 +3,14 @@
 // Alertmanager with the shipped routing, and a webhook receiver here. The
 // breach pages with the right labels, and resolves once agents arrive. Every
 // expression of every shipped rule file is also run against that Prometheus.
+// And an alert that depends on a series being exported before it counts.
 //
 // It takes about eight minutes of real time (the page waits `for: 2m`, and the
 // 5-minute burn window must recover), so it runs once, in the release stage.
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <mutex>
@@ -137,6 +139,43 @@ std::vector<std::string> DashboardExpressions(const std::string& json) {
   return out;
 }
 
+// A real Prometheus with the shipped rules, scraping `daemon` and evaluating
+// every `interval` (short, to keep the tests short); alerts go to
+// `alertmanager_address` when one is given.
+std::unique_ptr<Process> StartPrometheus(const TempDir& dir, const Daemon& daemon, const std::string& address,
+                                         const std::string& interval, const std::string& alertmanager_address = "") {
+  const std::string rules = testing::SourcePath("deploy/prometheus/rules");
+  std::string config = absl::StrCat(R"(
+global: { scrape_interval: )", interval, ", evaluation_interval: ", interval, R"( }
+rule_files: [")", rules, R"(/slamon-recording.yml", ")", rules, R"(/slamon-alerts.yml"]
+scrape_configs:
+  - job_name: slamon
+    static_configs: [{ targets: [")", daemon.metrics_address(), R"("] }]
+)");
+  if (!alertmanager_address.empty()) {
+    absl::StrAppend(&config, R"(alerting:
+  alertmanagers: [{ static_configs: [{ targets: [")", alertmanager_address, R"("] }] }]
+)");
+  }
+  return std::make_unique<Process>(
+      std::vector<std::string>{"prometheus", "--config.file=" + dir.Write("prometheus.yml", config),
+                               "--storage.tsdb.path=" + dir.path() + "/tsdb", "--web.listen-address=" + address},
+      dir.path() + "/prometheus.log");
+}
+
+// Runs `expr` against Prometheus until it returns a sample; its answer then,
+// or nullopt after `timeout`.
+std::optional<std::string> QueryUntilResult(const std::string& prometheus_address, const std::string& expr,
+                                            absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    const std::string result = testing::HttpGet(prometheus_address, "/api/v1/query?query=" + UrlEncode(expr));
+    if (absl::StrContains(result, R"("result":[{)")) return result;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return std::nullopt;
+}
+
 constexpr char kDaemonConfig[] = R"(
 policies:
   - name: phone
@@ -192,21 +231,11 @@ TEST(AlertingTest, UnstaffedQueuePagesThroughAlertmanagerAndResolvesWhenStaffed)
                         "--cluster.listen-address="},
                        dir.path() + "/alertmanager.log");
 
-  // The shipped rules; scrape and evaluation every 5 s to keep the test short.
+  // Scrape and evaluation every 5 s.
   const std::string rules = testing::SourcePath("deploy/prometheus/rules");
-  const std::string prometheus_config = absl::StrCat(R"(
-global: { scrape_interval: 5s, evaluation_interval: 5s }
-rule_files: [")", rules, R"(/slamon-recording.yml", ")", rules, R"(/slamon-alerts.yml"]
-scrape_configs:
-  - job_name: slamon
-    static_configs: [{ targets: [")", daemon.metrics_address(), R"("] }]
-alerting:
-  alertmanagers: [{ static_configs: [{ targets: [")", alertmanager_address, R"("] }] }]
-)");
   const std::string prometheus_address = absl::StrCat("127.0.0.1:", prometheus_port);
-  Process prometheus({"prometheus", "--config.file=" + dir.Write("prometheus.yml", prometheus_config),
-                      "--storage.tsdb.path=" + dir.path() + "/tsdb", "--web.listen-address=" + prometheus_address},
-                     dir.path() + "/prometheus.log");
+  const std::unique_ptr<Process> prometheus =
+      StartPrometheus(dir, daemon, prometheus_address, "5s", alertmanager_address);
 
   Process simulator({testing::BinaryPath("collectors/simulator/slamon-simulator"), "--daemon", daemon.grpc_address(),
                      "--config", dir.Write("simulator.yaml", kSimulatorConfig), "--speed", "1", "--duration", "12m",
@@ -232,7 +261,9 @@ alerting:
                                     << testing::HttpGet(prometheus_address, "/api/v1/alerts");
   // The e-mails left unacknowledged breached while open: Prometheus saw it.
   const std::string breached = testing::HttpGet(
-      prometheus_address, "/api/v1/query?query=" + UrlEncode(R"(max_over_time(slamon_objective_open_items{queue="inbox",objective="acknowledge",state="breached"}[15m]) > 0)"));
+      prometheus_address,
+      "/api/v1/query?query=" + UrlEncode(R"(max_over_time(slamon_objective_open_items{queue="inbox",)"
+                                         R"(objective="acknowledge",state="breached"}[15m]) > 0)"));
   EXPECT_THAT(breached, HasSubstr(R"("result":[{)")) << breached;
   // Every expression of every shipped rule file runs against this
   // Prometheus; recording rules return data (now that there are answers as
@@ -269,11 +300,43 @@ alerting:
   EXPECT_GE(dashboard_queries, 40);
 
   simulator.Signal(SIGTERM);
-  prometheus.Signal(SIGTERM);
+  prometheus->Signal(SIGTERM);
   alertmanager.Signal(SIGTERM);
   simulator.Wait(10);
-  prometheus.Wait(20);
+  prometheus->Wait(20);
   alertmanager.Wait(20);
+}
+
+// A queue whose policy never gives up on waits: an operator ends a stuck
+// wait there (slamonctl end-waits), and SlamonWaitsGivenUp fires, which it
+// can only if the given_up series was on the page, at 0, before the end.
+TEST(AlertingTest, WaitsAnOperatorEndsAlertInAQueueWithoutGiveUpAfter) {
+  TempDir dir;
+  Daemon daemon(kDaemonConfig);
+  const absl::Time now = absl::Now();
+  v1::BatchAck ack;
+  ASSERT_TRUE(daemon.PublishBatch({testing::PhoneEvent(v1::ARRIVED, "c1", now - absl::Hours(1), "support")}, &ack)
+                  .ok());
+  ASSERT_EQ(ack.accepted(), 1u);
+  const std::string prometheus_address = absl::StrCat("127.0.0.1:", testing::FreePort());
+  const std::unique_ptr<Process> prometheus = StartPrometheus(dir, daemon, prometheus_address, "1s");
+  ASSERT_TRUE(QueryUntilResult(prometheus_address,
+                               R"(slamon_contacts_total{queue="support",channel="phone",event="given_up"} == 0)",
+                               absl::Seconds(60))
+                  .has_value())
+      << testing::ReadFile(dir.path() + "/prometheus.log");
+
+  const testing::RunResult r = testing::Run({testing::BinaryPath("ctl/slamonctl"), "end-waits", "--daemon",
+                                             daemon.grpc_address(), "--queue", "support", "--longer-than", "30m"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::optional<std::string> alert = QueryUntilResult(
+      prometheus_address, R"(ALERTS{alertname="SlamonWaitsGivenUp",alertstate="firing"})", absl::Seconds(60));
+  ASSERT_TRUE(alert.has_value()) << testing::HttpGet(prometheus_address, "/api/v1/alerts");
+  EXPECT_THAT(*alert, HasSubstr(R"("queue":"support")"));
+  EXPECT_THAT(*alert, HasSubstr(R"("channel":"phone")"));
+  EXPECT_THAT(*alert, HasSubstr(R"("severity":"warning")"));
+  prometheus->Signal(SIGTERM);
+  prometheus->Wait(20);
 }
 
 }  // namespace
