@@ -130,7 +130,8 @@ absl::Status Daemon::State::OpenStorage() {
         return absl::OkStatus();
       }
     }
-    return absl::DataLossError("unknown record type");
+    return absl::DataLossError(absl::StrCat("record type ", static_cast<int>(type),
+                                            " is unknown to this slamond (a newer one wrote it?): skipped"));
   };
   storage::RecoveryReport report;
   absl::StatusOr<std::unique_ptr<storage::Journal>> opened = storage::Journal::Open(

@@ -24,11 +24,10 @@
 
 namespace slamon::storage {
 
+// A record of another type (a newer slamond's, read after a rollback) is
+// still handed on: its checksum shows it is no damage, and cutting the log
+// there would lose every record after it. Its reader skips it.
 enum class RecordType : uint8_t { kBatch = 1, kTick = 2, kPolicies = 3, kEndWaits = 4 };
-// The last type this build reads: a record of another type ends the log
-// as damage would (it can only come from a newer slamond).
-inline constexpr RecordType kLastRecordType = RecordType::kEndWaits;
-
 
 // What reading the log found.
 struct LogScan {

@@ -3,10 +3,15 @@
 // state format N saved, on its built-in defaults (phone answered within
 // 18 s, e-mail within 4 h; since format 2 also e-mail acknowledged within
 // 5 min, updated and resolved).
+#include <signal.h>
+
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/files.h"
+#include "common/framing.h"
 #include "proto/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,7 +21,9 @@ namespace slamon {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Daemon;
+using testing::PhoneEvent;
 using testing::ParseMetrics;
 using testing::Sample;
 
@@ -111,6 +118,57 @@ TEST(UpgradeTest, StateFormat2IsReadAndContinues) {
   EXPECT_EQ(Sample(m, kEmailWaiting), 0);
   EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_breaches_total{", kEmail, "}")), 1);
   EXPECT_EQ(Sample(m, absl::StrCat("slamon_objective_breaches_total{", kEmailAck, "}")), 1);
+}
+
+// Rolled back over a newer slamond's data: a log record of a type this one
+// does not know is skipped with an error line, not read as damage, so the
+// records after it (acknowledged batches) are kept and applied.
+TEST(RollbackTest, ALogRecordOfANewerSlamondIsSkippedAndTheRecordsAfterItKept) {
+  testing::TempDir state;
+  const std::string data = state.path() + "/data";
+  const absl::Time now = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  v1::BatchAck ack;
+  {
+    Daemon daemon("", data);
+    ASSERT_TRUE(daemon.PublishBatch({PhoneEvent(v1::ARRIVED, "p1", now, "sales")}, &ack).ok());
+    ASSERT_EQ(ack.accepted(), 1u);
+  }  // stopped cleanly: the log ends with whole records
+  // A newer slamond's record (type 9, its time then a body) after the last.
+  const absl::StatusOr<std::vector<NumberedFile>> segments = ListNumbered(data, "log-", ".wal");
+  ASSERT_TRUE(segments.ok() && !segments->empty());
+  const std::string last_segment = absl::StrCat(data, "/", segments->back().name);
+  const absl::StatusOr<std::string> bytes = ReadWholeFile(last_segment);
+  ASSERT_TRUE(bytes.ok());
+  uint64_t last_seq = 0;
+  Frame frame;
+  for (absl::string_view rest = *bytes; !rest.empty(); rest.remove_prefix(frame.size)) {
+    ASSERT_EQ(ReadFrame(rest, &frame), FrameResult::kOk);
+    last_seq = frame.sequence;
+  }
+  ASSERT_GT(last_seq, 0u);
+  std::string foreign;
+  AppendFrame(foreign, last_seq + 1, 9, std::string(8, '\0'), "from the future");
+  std::ofstream(last_segment, std::ios::app) << foreign;
+
+  auto daemon = std::make_unique<Daemon>("", data);
+  const std::string skipped = absl::StrCat("record ", last_seq + 1,
+                                           ": record type 9 is unknown to this slamond (a newer one wrote it?): skipped");
+  EXPECT_THAT(daemon->Log(), HasSubstr("recovery: 1 logged records could not be applied; first: " + skipped));
+  ASSERT_TRUE(daemon->PublishBatch({PhoneEvent(v1::ARRIVED, "p2", now, "sales")}, &ack).ok());
+  ASSERT_EQ(ack.accepted(), 1u);
+  // Killed: p2 is only in the log, after the foreign record.
+  daemon->process().Signal(SIGKILL);
+  EXPECT_EQ(daemon->process().Wait(10), -SIGKILL);
+  daemon = std::make_unique<Daemon>("", data);
+  EXPECT_THAT(daemon->Log(), HasSubstr(skipped));
+  EXPECT_THAT(daemon->Log(), Not(HasSubstr("damage")));
+  const testing::Samples m = ParseMetrics(daemon->Scrape());
+  EXPECT_EQ(Sample(m, R"(slamon_contacts_total{queue="sales",channel="phone",event="arrived"})"), 2);
+  EXPECT_EQ(Sample(m, R"(slamon_contacts_waiting{queue="sales",channel="phone"})"), 2);
+  // And the record is still there, for the newer slamond to read again.
+  const absl::StatusOr<std::string> kept = ReadWholeFile(last_segment);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_THAT(*kept, HasSubstr("from the future"));
 }
 
 }  // namespace

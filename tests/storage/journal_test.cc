@@ -65,6 +65,7 @@ class JournalTest : public ::testing::Test {
           break;
         }
         case RecordType::kEndWaits: return absl::InternalError("these tests log no end-waits");
+        default: return absl::DataLossError("unknown record type");
       }
       return absl::OkStatus();
     };
