@@ -151,8 +151,8 @@ TEST(RollbackTest, ALogRecordOfANewerSlamondIsSkippedAndTheRecordsAfterItKept) {
   std::ofstream(last_segment, std::ios::app) << foreign;
 
   auto daemon = std::make_unique<Daemon>("", data);
-  const std::string skipped = absl::StrCat("record ", last_seq + 1,
-                                           ": record type 9 is unknown to this slamond (a newer one wrote it?): skipped");
+  const std::string skipped = absl::StrCat(
+      "record ", last_seq + 1, ": record type 9 is unknown to this slamond (a newer one wrote it?): skipped");
   EXPECT_THAT(daemon->Log(), HasSubstr("recovery: 1 logged records could not be applied; first: " + skipped));
   ASSERT_TRUE(daemon->PublishBatch({PhoneEvent(v1::ARRIVED, "p2", now, "sales")}, &ack).ok());
   ASSERT_EQ(ack.accepted(), 1u);
