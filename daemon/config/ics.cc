@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "daemon/config/ics_zone.h"
 #include "daemon/config/recurrence.h"
 
 namespace slamon::config {
@@ -89,11 +90,18 @@ struct When {
   bool all_day = false;
   absl::CivilDay day;  // the date, or the instant's local day in `zone`
   absl::Time instant;
-  absl::TimeZone zone;
+  IcsZone zone;
   absl::CivilSecond local;
 };
 
-absl::StatusOr<When> ParseWhen(const Property& p, absl::string_view value, absl::TimeZone calendar_zone) {
+// The zones date-times are read in: the calendar's own (for floating times)
+// and those the file's VTIMEZONEs define, by TZID.
+struct Zones {
+  absl::TimeZone calendar;
+  absl::flat_hash_map<std::string, IcsZone> defined;
+};
+
+absl::StatusOr<When> ParseWhen(const Property& p, absl::string_view value, const Zones& zones) {
   When w;
   w.line = p.line;
   absl::string_view v = absl::StripAsciiWhitespace(value);
@@ -109,18 +117,25 @@ absl::StatusOr<When> ParseWhen(const Property& p, absl::string_view value, absl:
       s > 60) {
     return LineError(p.line, absl::StrCat(p.name, ": '", value, "' is not a date-time like 20261224T130000"));
   }
-  w.zone = calendar_zone;
+  absl::TimeZone iana = zones.calendar;
   if (utc) {
-    w.zone = absl::UTCTimeZone();
-  } else if (!p.tzid.empty() && !absl::LoadTimeZone(p.tzid, &w.zone)) {
-    return LineError(p.line, absl::StrCat(p.name, ": unknown TZID '", p.tzid, "' (IANA name expected)"));
+    w.zone = IcsZone(absl::UTCTimeZone());
+  } else if (p.tzid.empty()) {
+    w.zone = IcsZone(zones.calendar);
+  } else if (absl::LoadTimeZone(p.tzid, &iana)) {
+    w.zone = IcsZone(iana);
+  } else if (const auto defined = zones.defined.find(p.tzid); defined != zones.defined.end()) {
+    w.zone = defined->second;
+  } else {
+    return LineError(p.line, absl::StrCat(p.name, ": unknown TZID '", p.tzid,
+                                          "' (neither an IANA name nor a VTIMEZONE of this file)"));
   }
   w.local = absl::CivilSecond(w.day.year(), w.day.month(), w.day.day(), h, mi, s);
-  w.instant = absl::FromCivil(w.local, w.zone);
+  w.instant = w.zone.FromLocal(w.local);
   return w;
 }
-absl::StatusOr<When> ParseWhen(const Property& p, absl::TimeZone calendar_zone) {
-  return ParseWhen(p, p.value, calendar_zone);
+absl::StatusOr<When> ParseWhen(const Property& p, const Zones& zones) {
+  return ParseWhen(p, p.value, zones);
 }
 
 // A DURATION value (RFC 5545 §3.3.6): nominal days (a week is 7; a day
@@ -173,10 +188,10 @@ absl::StatusOr<Length> ParseLength(const Property& p) {
 
 // Every value of a list property (EXDATE, RDATE: commas, and the property
 // may repeat), parsed.
-absl::Status AppendWhens(const Property& p, absl::TimeZone calendar_zone, std::vector<When>& out) {
+absl::Status AppendWhens(const Property& p, const Zones& zones, std::vector<When>& out) {
   if (p.value_type == "PERIOD") return LineError(p.line, absl::StrCat(p.name, ": periods are not supported"));
   for (const absl::string_view value : absl::StrSplit(p.value, ',')) {
-    absl::StatusOr<When> w = ParseWhen(p, value, calendar_zone);
+    absl::StatusOr<When> w = ParseWhen(p, value, zones);
     if (!w.ok()) return w.status();
     out.push_back(*w);
   }
@@ -230,14 +245,14 @@ void AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, std::vector<C
 // The last day an occurrence of a rule may start on, from its UNTIL: a
 // date, or an instant (an occurrence starting later that day is past it).
 absl::StatusOr<std::optional<absl::CivilDay>> LastDay(const Property& rrule, const RecurrenceRule& rule,
-                                                      const When& start, absl::TimeZone calendar_zone) {
+                                                      const When& start, const Zones& zones) {
   if (rule.until.empty()) return std::nullopt;
   absl::StatusOr<When> until = ParseWhen(Property{.line = rrule.line, .name = "RRULE UNTIL"}, rule.until,
-                                         calendar_zone);
+                                         zones);
   if (!until.ok()) return until.status();
   if (until->all_day) return until->day;
-  if (start.all_day) return absl::CivilDay(calendar_zone.At(until->instant).cs);
-  const absl::CivilSecond local = start.zone.At(until->instant).cs;
+  if (start.all_day) return absl::CivilDay(zones.calendar.At(until->instant).cs);
+  const absl::CivilSecond local = start.zone.ToLocal(until->instant);
   const absl::CivilDay day(local);
   const bool before_start_time = local - absl::CivilSecond(day) < start.local - absl::CivilSecond(start.day);
   return before_start_time ? day - 1 : day;
@@ -245,7 +260,7 @@ absl::StatusOr<std::optional<absl::CivilDay>> LastDay(const Property& rrule, con
 
 // Adds the closures of one event, but for the occurrences `overridden`
 // (replaced by events of their own) and its EXDATEs.
-absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::TimeZone zone,
+absl::Status AddEvent(const std::vector<Property>& event, int begin_line, const Zones& zones,
                       const Exclusions& overridden, std::vector<Closure>& out) {
   const Property* start = nullptr;
   const Property* end = nullptr;
@@ -261,11 +276,11 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
       if (rrule != nullptr) return LineError(p.line, "RRULE: more than one rule in an event is not supported");
       rrule = &p;
     }
-    if (p.name == "RDATE") SLAMON_RETURN_IF_ERROR(AppendWhens(p, zone, added));
+    if (p.name == "RDATE") SLAMON_RETURN_IF_ERROR(AppendWhens(p, zones, added));
     if (p.name == "EXDATE") {
       std::vector<When> dates;
-      SLAMON_RETURN_IF_ERROR(AppendWhens(p, zone, dates));
-      for (const When& w : dates) excluded.Add(w, zone);
+      SLAMON_RETURN_IF_ERROR(AppendWhens(p, zones, dates));
+      for (const When& w : dates) excluded.Add(w, zones.calendar);
     }
     if (p.name == "STATUS" && Keyword(p) == "CANCELLED") {
       return absl::OkStatus();
@@ -279,20 +294,20 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
   if (duration != nullptr) {
     SLAMON_ASSIGN_OR_RETURN(length, ParseLength(*duration));
   }
-  absl::StatusOr<When> from = ParseWhen(*start, zone);
+  absl::StatusOr<When> from = ParseWhen(*start, zones);
   if (!from.ok()) return from.status();
   std::vector<absl::CivilDay> days = {from->day};
   if (rrule != nullptr) {
     absl::StatusOr<RecurrenceRule> rule = ParseRecurrenceRule(rrule->value);
     if (!rule.ok()) return LineError(rrule->line, absl::StrCat("RRULE: ", rule.status().message()));
-    absl::StatusOr<std::optional<absl::CivilDay>> last = LastDay(*rrule, *rule, *from, zone);
+    absl::StatusOr<std::optional<absl::CivilDay>> last = LastDay(*rrule, *rule, *from, zones);
     if (!last.ok()) return last.status();
     days = RecurrenceDays(*rule, from->day, *last);
   }
   if (from->all_day) {
     absl::CivilDay until = from->day + 1;  // DTEND of a date is exclusive; none means one day
     if (end != nullptr) {
-      absl::StatusOr<When> to = ParseWhen(*end, zone);
+      absl::StatusOr<When> to = ParseWhen(*end, zones);
       if (!to.ok()) return to.status();
       if (!to->all_day) return LineError(end->line, "DTEND: a date-time ends an all-day DTSTART");
       until = to->day;
@@ -316,9 +331,9 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
   }
   absl::Time to;
   if (length) {
-    to = absl::FromCivil(from->local + length->days * 86'400, from->zone) + length->time;
+    to = from->zone.FromLocal(from->local + length->days * 86'400) + length->time;
   } else if (end != nullptr) {
-    absl::StatusOr<When> end_when = ParseWhen(*end, zone);
+    absl::StatusOr<When> end_when = ParseWhen(*end, zones);
     if (!end_when.ok()) return end_when.status();
     if (end_when->all_day) return LineError(end->line, "DTEND: a date ends a date-time DTSTART");
     to = end_when->instant;
@@ -331,16 +346,108 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, absl::
   // across a change of daylight saving time too).
   const absl::civil_diff_t into_day = from->local - absl::CivilSecond(from->day);
   std::vector<absl::Time> starts;
-  for (const absl::CivilDay d : days) starts.push_back(absl::FromCivil(absl::CivilSecond(d) + into_day, from->zone));
+  for (const absl::CivilDay d : days) starts.push_back(from->zone.FromLocal(absl::CivilSecond(d) + into_day));
   for (const When& w : added) {
     if (w.all_day) return LineError(w.line, "RDATE: a date in an event with a start time");
     starts.push_back(w.instant);
   }
   for (const absl::Time t : starts) {
-    if (excluded.ExcludesStart(t, absl::CivilDay(from->zone.At(t).cs))) continue;
-    AddTimed(t, t + lasts, zone, out);
+    if (excluded.ExcludesStart(t, absl::CivilDay(from->zone.ToLocal(t)))) continue;
+    AddTimed(t, t + lasts, zones.calendar, out);
   }
   return absl::OkStatus();
+}
+
+// A UTC offset (RFC 5545 §3.3.14): "+0100", "-0500", "+053000".
+absl::StatusOr<absl::Duration> ParseOffset(const Property& p) {
+  const absl::string_view v = absl::StripAsciiWhitespace(p.value);
+  int h = 0, m = 0, sec = 0;
+  if ((v.size() != 5 && v.size() != 7) || (v[0] != '+' && v[0] != '-') || !absl::SimpleAtoi(v.substr(1, 2), &h) ||
+      !absl::SimpleAtoi(v.substr(3, 2), &m) || (v.size() == 7 && !absl::SimpleAtoi(v.substr(5, 2), &sec)) ||
+      h > 23 || m > 59 || sec > 59 || !absl::ascii_isdigit(static_cast<unsigned char>(v[1]))) {
+    return LineError(p.line, absl::StrCat(p.name, ": '", p.value, "' is not a UTC offset like +0100 or -0500"));
+  }
+  const absl::Duration offset = absl::Hours(h) + absl::Minutes(m) + absl::Seconds(sec);
+  return v[0] == '-' ? -offset : offset;
+}
+
+// A STANDARD or DAYLIGHT block of a VTIMEZONE.
+struct Observance {
+  int line = 0;
+  std::vector<Property> properties;
+};
+
+// The offset changes of one observance: at DTSTART and each onset its RRULE
+// and RDATEs give (local times in TZOFFSETFROM), to TZOFFSETTO. `from`: the
+// offset before its first onset.
+absl::Status AddOnsets(const Observance& o, std::vector<IcsZone::Transition>& out, absl::Duration* from) {
+  const Zones local{.calendar = absl::UTCTimeZone(), .defined = {}};  // onsets are floating local times
+  const Property* start = Find(o.properties, "DTSTART");
+  const Property* offset_from = Find(o.properties, "TZOFFSETFROM");
+  const Property* offset_to = Find(o.properties, "TZOFFSETTO");
+  for (const auto& [property, name] : {std::pair{start, "DTSTART"}, std::pair{offset_from, "TZOFFSETFROM"},
+                                       std::pair{offset_to, "TZOFFSETTO"}}) {
+    if (property == nullptr) return LineError(o.line, absl::StrCat("a VTIMEZONE observance without ", name));
+  }
+  absl::StatusOr<When> first = ParseWhen(*start, local);
+  if (!first.ok()) return first.status();
+  if (first->all_day) return LineError(start->line, "DTSTART: a VTIMEZONE onset is a local date-time");
+  SLAMON_ASSIGN_OR_RETURN(*from, ParseOffset(*offset_from));
+  SLAMON_ASSIGN_OR_RETURN(const absl::Duration to, ParseOffset(*offset_to));
+  // Local onset times read as UTC; less the offset before the change.
+  std::vector<absl::Time> onsets = {first->instant};
+  absl::Time until = absl::InfiniteFuture();
+  for (const Property& p : o.properties) {
+    if (p.name == "RDATE") {
+      std::vector<When> dates;
+      SLAMON_RETURN_IF_ERROR(AppendWhens(p, local, dates));
+      for (const When& w : dates) {
+        if (w.all_day) return LineError(p.line, "RDATE: a VTIMEZONE onset is a local date-time");
+        onsets.push_back(w.instant);
+      }
+    }
+    if (p.name != "RRULE") continue;
+    absl::StatusOr<RecurrenceRule> rule = ParseRecurrenceRule(p.value);
+    if (!rule.ok()) return LineError(p.line, absl::StrCat("RRULE: ", rule.status().message()));
+    std::optional<absl::CivilDay> last;
+    if (!rule->until.empty()) {
+      // UNTIL is an instant in UTC (or a local date): as a local time read
+      // as UTC, like the onsets, it bounds them.
+      absl::StatusOr<When> w = ParseWhen(Property{.line = p.line, .name = "RRULE UNTIL"}, rule->until, local);
+      if (!w.ok()) return w.status();
+      until = w->all_day ? absl::FromCivil(absl::CivilSecond(w->day + 1), absl::UTCTimeZone()) - absl::Nanoseconds(1)
+                         : w->instant + *from;
+      last = absl::CivilDay(absl::UTCTimeZone().At(until).cs);
+    }
+    const absl::civil_diff_t into_day = first->local - absl::CivilSecond(first->day);
+    for (const absl::CivilDay d : RecurrenceDays(*rule, first->day, last)) {
+      onsets.push_back(absl::FromCivil(absl::CivilSecond(d) + into_day, absl::UTCTimeZone()));
+    }
+  }
+  for (const absl::Time local_onset : onsets) {
+    if (local_onset <= until) out.push_back({local_onset - *from, to});
+  }
+  return absl::OkStatus();
+}
+
+// The zone a VTIMEZONE defines: before its first onset, that onset's
+// TZOFFSETFROM.
+absl::StatusOr<IcsZone> DefinedZone(const std::vector<Observance>& observances) {
+  std::vector<IcsZone::Transition> transitions;
+  absl::Time earliest = absl::InfiniteFuture();
+  absl::Duration before;
+  for (const Observance& o : observances) {
+    const size_t had = transitions.size();
+    absl::Duration from;
+    SLAMON_RETURN_IF_ERROR(AddOnsets(o, transitions, &from));
+    for (size_t i = had; i < transitions.size(); ++i) {
+      if (transitions[i].at < earliest) {
+        earliest = transitions[i].at;
+        before = from;
+      }
+    }
+  }
+  return IcsZone(before, std::move(transitions));
 }
 
 }  // namespace
@@ -356,10 +463,35 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
     std::vector<Property> properties;
   };
   std::vector<Event> events;
+  Zones zones{.calendar = zone, .defined = {}};
   bool in_event = false;
+  // A VTIMEZONE being read: its TZID, and its observances.
+  std::optional<Event> defining;
+  std::vector<Observance> observances;
   for (const Property& p : properties) {
     const std::string value = Keyword(p);
-    if (p.name == "BEGIN" && value == "VEVENT") {
+    if (defining) {
+      if (p.name == "END" && value == "VTIMEZONE") {
+        const Property* tzid = Find(defining->properties, "TZID");
+        if (tzid == nullptr) return LineError(defining->line, "VTIMEZONE without TZID");
+        if (observances.empty()) return LineError(defining->line, "VTIMEZONE without STANDARD or DAYLIGHT");
+        absl::StatusOr<IcsZone> defined = DefinedZone(observances);
+        if (!defined.ok()) return defined.status();
+        zones.defined.insert_or_assign(std::string(absl::StripAsciiWhitespace(tzid->value)), *std::move(defined));
+        defining.reset();
+        observances.clear();
+      } else if (p.name == "BEGIN" && (value == "STANDARD" || value == "DAYLIGHT")) {
+        observances.push_back({.line = p.line});
+      } else if (p.name != "END" && !observances.empty()) {
+        observances.back().properties.push_back(p);
+      } else if (p.name != "END") {
+        defining->properties.push_back(p);
+      }
+      continue;
+    }
+    if (p.name == "BEGIN" && value == "VTIMEZONE") {
+      defining = Event{.line = p.line};
+    } else if (p.name == "BEGIN" && value == "VEVENT") {
       if (in_event) return LineError(p.line, "BEGIN:VEVENT inside another VEVENT");
       in_event = true;
       events.push_back({.line = p.line});
@@ -371,6 +503,7 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
     }
   }
   if (in_event) return LineError(events.back().line, "VEVENT without END:VEVENT");
+  if (defining) return LineError(defining->line, "VTIMEZONE without END:VTIMEZONE");
   // An event with a RECURRENCE-ID replaces (or, cancelled, removes) that
   // occurrence of the recurring event with its UID.
   absl::flat_hash_map<std::string, Exclusions> replaced;
@@ -379,7 +512,7 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
     if (recurrence_id == nullptr) continue;
     const Property* uid = Find(e.properties, "UID");
     if (uid == nullptr) return LineError(recurrence_id->line, "RECURRENCE-ID in an event without UID");
-    absl::StatusOr<When> occurrence = ParseWhen(*recurrence_id, zone);
+    absl::StatusOr<When> occurrence = ParseWhen(*recurrence_id, zones);
     if (!occurrence.ok()) return occurrence.status();
     replaced[absl::StripAsciiWhitespace(uid->value)].Add(*occurrence, zone);
   }
@@ -389,7 +522,7 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
     const Property* uid = Find(e.properties, "UID");
     const bool recurring = uid != nullptr && Find(e.properties, "RECURRENCE-ID") == nullptr;
     const auto it = recurring ? replaced.find(absl::StripAsciiWhitespace(uid->value)) : replaced.end();
-    SLAMON_RETURN_IF_ERROR(AddEvent(e.properties, e.line, zone, it == replaced.end() ? none : it->second, out));
+    SLAMON_RETURN_IF_ERROR(AddEvent(e.properties, e.line, zones, it == replaced.end() ? none : it->second, out));
   }
   return out;
 }

@@ -110,6 +110,107 @@ TEST(IcsTest, EventsThatGiveADurationInsteadOfAnEnd) {
                              Part(2027, 3, 27, 22, 24), Whole(2027, 3, 28)));
 }
 
+// Outlook and Exchange write their own zone names, with a VTIMEZONE that
+// gives the rules: Central Europe, UTC+1, UTC+2 from the last Sunday of
+// March (29 March 2026) to the last Sunday of October (25 October 2026).
+// The calendar here is in UTC, so each closure shows the conversion.
+TEST(IcsTest, ZonesTheFileDefinesInAVtimezone) {
+  const std::string ics =
+      "BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\n"
+      "BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\n"
+      "BEGIN:STANDARD\r\nDTSTART:16011028T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\n"
+      "TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n"
+      "BEGIN:DAYLIGHT\r\nDTSTART:16010325T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n"
+      "TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+      // The day before the change (UTC+1) and the day of it (UTC+2 from 02:00).
+      "BEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=W. Europe Standard Time:20260328T100000\r\n"
+      "DTEND;TZID=W. Europe Standard Time:20260328T120000\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:b\r\nDTSTART;TZID=W. Europe Standard Time:20260329T100000\r\n"
+      "DTEND;TZID=W. Europe Standard Time:20260329T120000\r\nEND:VEVENT\r\n"
+      // Saturdays 13:00-14:00 across the October change: 11:00 UTC twice,
+      // then 12:00.
+      "BEGIN:VEVENT\r\nUID:c\r\nDTSTART;TZID=W. Europe Standard Time:20261017T130000\r\n"
+      "DTEND;TZID=W. Europe Standard Time:20261017T140000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n"
+      "END:VCALENDAR\r\n";
+  absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(ics, absl::UTCTimeZone());
+  ASSERT_TRUE(closures.ok()) << closures.status();
+  EXPECT_THAT(*closures, ::testing::ElementsAre(Part(2026, 3, 28, 9, 11), Part(2026, 3, 29, 8, 10),
+                                                Part(2026, 10, 17, 11, 12), Part(2026, 10, 24, 11, 12),
+                                                Part(2026, 10, 31, 12, 13)));
+}
+
+// UNTIL bounds a VTIMEZONE rule at an instant: the change of 29 March 2026
+// (02:00 at UTC+1, 01:00 UTC) is the rule's last when UNTIL is 01:30 UTC,
+// and never comes when it is 00:30 UTC, so that noon stays at UTC+1.
+TEST(IcsTest, VtimezoneUntilEndsARuleAtItsInstant) {
+  for (const auto& [until, noon_utc] : {std::pair{"20260329T013000Z", 10}, std::pair{"20260329T003000Z", 11}}) {
+    const std::string ics = absl::StrCat(
+        "BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\n"
+        "BEGIN:STANDARD\nDTSTART:20001029T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\n"
+        "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\nEND:STANDARD\n"
+        "BEGIN:DAYLIGHT\nDTSTART:20000326T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n"
+        "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3;UNTIL=", until, "\nEND:DAYLIGHT\nEND:VTIMEZONE\n"
+        "BEGIN:VEVENT\nUID:x\nDTSTART;TZID=Office:20260329T120000\nDTEND;TZID=Office:20260329T130000\n"
+        "END:VEVENT\nEND:VCALENDAR\n");
+    absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(ics, absl::UTCTimeZone());
+    ASSERT_TRUE(closures.ok()) << closures.status();
+    EXPECT_THAT(*closures, ::testing::ElementsAre(Part(2026, 3, 29, noon_utc, noon_utc + 1))) << until;
+  }
+}
+
+// A VTIMEZONE with the history of its rules, each bounded by UNTIL (as
+// tzurl.org and Apple write them): US Eastern time, whose daylight saving
+// time began on the first Sunday of April until 2006 and on the second
+// Sunday of March since 2007. Each instant equals the tz database's.
+TEST(IcsTest, VtimezoneRulesBoundedByUntilMatchTheTzDatabase) {
+  const std::string ics =
+      "BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Eastern (old and new)\n"
+      "BEGIN:DAYLIGHT\nDTSTART:19870405T020000\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400\n"
+      "RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;UNTIL=20060402T070000Z\nEND:DAYLIGHT\n"
+      "BEGIN:STANDARD\nDTSTART:19671029T020000\nTZOFFSETFROM:-0400\nTZOFFSETTO:-0500\n"
+      "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20061029T060000Z\nEND:STANDARD\n"
+      "BEGIN:DAYLIGHT\nDTSTART:20070311T020000\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400\n"
+      "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\nEND:DAYLIGHT\n"
+      "BEGIN:STANDARD\nDTSTART:20071104T020000\nTZOFFSETFROM:-0400\nTZOFFSETTO:-0500\n"
+      "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\nEND:STANDARD\nEND:VTIMEZONE\n"
+      "BEGIN:VEVENT\nUID:x\nDTSTART;TZID=Eastern (old and new):19990101T120000\n"
+      "DTEND;TZID=Eastern (old and new):19990101T130000\nEND:VEVENT\nEND:VCALENDAR\n";
+  absl::TimeZone new_york;
+  ASSERT_TRUE(absl::LoadTimeZone("America/New_York", &new_york));
+  // Noon on days either side of each rule's changes, old and new; and a
+  // local time the spring change skips and one the autumn change repeats
+  // (read as absl::FromCivil reads them).
+  std::vector<std::pair<absl::CivilSecond, absl::CivilSecond>> events;
+  for (const absl::CivilDay day :
+       {absl::CivilDay(2006, 3, 12), absl::CivilDay(2006, 4, 1), absl::CivilDay(2006, 4, 2),
+        absl::CivilDay(2006, 10, 28), absl::CivilDay(2006, 10, 29), absl::CivilDay(2006, 11, 4),
+        absl::CivilDay(2007, 3, 10), absl::CivilDay(2007, 3, 11), absl::CivilDay(2007, 4, 1),
+        absl::CivilDay(2007, 10, 28), absl::CivilDay(2007, 11, 3), absl::CivilDay(2007, 11, 4),
+        absl::CivilDay(2026, 3, 8), absl::CivilDay(2026, 11, 1), absl::CivilDay(2026, 11, 2)}) {
+    events.emplace_back(absl::CivilSecond(day) + 12 * 3600, absl::CivilSecond(day) + 13 * 3600);
+  }
+  events.emplace_back(absl::CivilSecond(2026, 3, 8, 2, 30, 0), absl::CivilSecond(2026, 3, 8, 4, 0, 0));
+  events.emplace_back(absl::CivilSecond(2026, 11, 1, 1, 30, 0), absl::CivilSecond(2026, 11, 1, 3, 0, 0));
+  const auto written = [](absl::CivilSecond local) {
+    return absl::FormatTime("%Y%m%dT%H%M%S", absl::FromCivil(local, absl::UTCTimeZone()), absl::UTCTimeZone());
+  };
+  for (const auto& [start, end] : events) {
+    std::string with_times = ics;
+    with_times.replace(with_times.find("19990101T120000"), 15, written(start));
+    with_times.replace(with_times.find("19990101T130000"), 15, written(end));
+    absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(with_times, absl::UTCTimeZone());
+    ASSERT_TRUE(closures.ok()) << closures.status();
+    const absl::CivilSecond utc_start = absl::UTCTimeZone().At(absl::FromCivil(start, new_york)).cs;
+    const absl::CivilSecond utc_end = absl::UTCTimeZone().At(absl::FromCivil(end, new_york)).cs;
+    const absl::CivilDay utc_day(utc_start);
+    ASSERT_EQ(absl::CivilDay(utc_end), utc_day);
+    EXPECT_THAT(*closures, ::testing::ElementsAre(Closure{
+                               utc_day, engine::OpenInterval{absl::Seconds(utc_start - absl::CivilSecond(utc_day)),
+                                                             absl::Seconds(utc_end - absl::CivilSecond(utc_day))}}))
+        << start;
+  }
+}
+
 TEST(IcsTest, ErrorsNameTheLine) {
   const auto error = [](const std::string& ics) {
     absl::StatusOr<std::vector<Closure>> c = ParseIcsClosures(ics, Madrid());
@@ -144,7 +245,20 @@ TEST(IcsTest, ErrorsNameTheLine) {
             "line 3: DTSTART: '20261332' is not a date like 20261225");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=Mars/Olympus:20261224T130000\n"
                   "DTEND:20261224T140000Z\nEND:VEVENT\nEND:VCALENDAR\n"),
-            "line 3: DTSTART: unknown TZID 'Mars/Olympus' (IANA name expected)");
+            "line 3: DTSTART: unknown TZID 'Mars/Olympus' (neither an IANA name nor a VTIMEZONE of this file)");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nBEGIN:STANDARD\nDTSTART:16010101T000000\nTZOFFSETFROM:+0100\n"
+                  "TZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
+            "line 2: VTIMEZONE without TZID");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
+            "line 2: VTIMEZONE without STANDARD or DAYLIGHT");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nBEGIN:STANDARD\nDTSTART:16010101T000000\n"
+                  "TZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
+            "line 4: a VTIMEZONE observance without TZOFFSETFROM");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nBEGIN:STANDARD\nDTSTART:16010101T000000\n"
+                  "TZOFFSETFROM:+0100\nTZOFFSETTO:1 hour\nEND:STANDARD\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
+            "line 7: TZOFFSETTO: '1 hour' is not a UTC offset like +0100 or -0500");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nEND:VCALENDAR\n"),
+            "line 2: VTIMEZONE without END:VTIMEZONE");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VCALENDAR\n"), "line 2: VEVENT without END:VEVENT");
 }
 
