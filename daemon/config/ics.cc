@@ -361,10 +361,13 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, const 
 // A UTC offset (RFC 5545 §3.3.14): "+0100", "-0500", "+053000".
 absl::StatusOr<absl::Duration> ParseOffset(const Property& p) {
   const absl::string_view v = absl::StripAsciiWhitespace(p.value);
+  const bool digits = (v.size() == 5 || v.size() == 7) && absl::c_all_of(v.substr(1), [](char c) {
+    return absl::ascii_isdigit(static_cast<unsigned char>(c));
+  });
   int h = 0, m = 0, sec = 0;
-  if ((v.size() != 5 && v.size() != 7) || (v[0] != '+' && v[0] != '-') || !absl::SimpleAtoi(v.substr(1, 2), &h) ||
+  if (!digits || (v[0] != '+' && v[0] != '-') || !absl::SimpleAtoi(v.substr(1, 2), &h) ||
       !absl::SimpleAtoi(v.substr(3, 2), &m) || (v.size() == 7 && !absl::SimpleAtoi(v.substr(5, 2), &sec)) ||
-      h > 23 || m > 59 || sec > 59 || !absl::ascii_isdigit(static_cast<unsigned char>(v[1]))) {
+      h > 23 || m > 59 || sec > 59) {
     return LineError(p.line, absl::StrCat(p.name, ": '", p.value, "' is not a UTC offset like +0100 or -0500"));
   }
   const absl::Duration offset = absl::Hours(h) + absl::Minutes(m) + absl::Seconds(sec);
@@ -465,12 +468,14 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
   std::vector<Event> events;
   Zones zones{.calendar = zone, .defined = {}};
   bool in_event = false;
-  // A VTIMEZONE being read: its TZID, and its observances.
+  // A VTIMEZONE being read: its own properties (TZID), and its observances.
   std::optional<Event> defining;
   std::vector<Observance> observances;
+  bool in_observance = false;
   for (const Property& p : properties) {
     const std::string value = Keyword(p);
     if (defining) {
+      const bool observance = value == "STANDARD" || value == "DAYLIGHT";
       if (p.name == "END" && value == "VTIMEZONE") {
         const Property* tzid = Find(defining->properties, "TZID");
         if (tzid == nullptr) return LineError(defining->line, "VTIMEZONE without TZID");
@@ -480,12 +485,13 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
         zones.defined.insert_or_assign(std::string(absl::StripAsciiWhitespace(tzid->value)), *std::move(defined));
         defining.reset();
         observances.clear();
-      } else if (p.name == "BEGIN" && (value == "STANDARD" || value == "DAYLIGHT")) {
+      } else if (p.name == "BEGIN" && observance) {
         observances.push_back({.line = p.line});
-      } else if (p.name != "END" && !observances.empty()) {
-        observances.back().properties.push_back(p);
-      } else if (p.name != "END") {
-        defining->properties.push_back(p);
+        in_observance = true;
+      } else if (p.name == "END" && observance) {
+        in_observance = false;
+      } else {
+        (in_observance ? observances.back().properties : defining->properties).push_back(p);
       }
       continue;
     }

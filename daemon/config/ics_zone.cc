@@ -6,21 +6,25 @@
 
 namespace slamon::config {
 
-IcsZone::IcsZone(absl::Duration offset_before, std::vector<Transition> transitions)
-    : offset_before_(offset_before), transitions_(std::move(transitions)) {
-  SLAMON_CHECK(!transitions_.empty());
-  std::sort(transitions_.begin(), transitions_.end(),
+IcsZone::IcsZone(absl::Duration offset_before, std::vector<Transition> transitions) : offset_before_(offset_before) {
+  SLAMON_CHECK(!transitions.empty());
+  std::sort(transitions.begin(), transitions.end(),
             [](const Transition& a, const Transition& b) { return a.at < b.at; });
+  transitions_ = std::make_shared<const std::vector<Transition>>(std::move(transitions));
+}
+
+std::vector<IcsZone::Transition>::const_iterator IcsZone::FirstAfter(absl::Time t) const {
+  return std::upper_bound(transitions_->begin(), transitions_->end(), t,
+                          [](absl::Time t, const Transition& tr) { return t < tr.at; });
 }
 
 absl::Duration IcsZone::OffsetAt(absl::Time t) const {
-  const auto after = std::upper_bound(transitions_.begin(), transitions_.end(), t,
-                                      [](absl::Time t, const Transition& tr) { return t < tr.at; });
-  return after == transitions_.begin() ? offset_before_ : std::prev(after)->offset;
+  const auto after = FirstAfter(t);
+  return after == transitions_->begin() ? offset_before_ : std::prev(after)->offset;
 }
 
 absl::Time IcsZone::FromLocal(absl::CivilSecond local) const {
-  if (transitions_.empty()) return absl::FromCivil(local, iana_);
+  if (transitions_ == nullptr) return absl::FromCivil(local, iana_);
   // The local time read as UTC, less the offset in force then. Offsets
   // change at most once within a day around it: try the one before and the
   // one after, the earlier instant first.
@@ -31,15 +35,15 @@ absl::Time IcsZone::FromLocal(absl::CivilSecond local) const {
   for (const absl::Time t : {earlier, as_utc - std::min(before, after)}) {
     if (OffsetAt(t) == as_utc - t) return t;
   }
-  // Skipped: the change comes after `earlier` (which is still before it).
-  const auto change = std::upper_bound(transitions_.begin(), transitions_.end(), earlier,
-                                       [](absl::Time t, const Transition& tr) { return t < tr.at; });
-  SLAMON_CHECK(change != transitions_.end());
+  // Skipped: the change comes after `earlier` (offsets are under 24 h, so
+  // before the day after, whose offset differs from `earlier`'s).
+  const auto change = FirstAfter(earlier);
+  SLAMON_CHECK(change != transitions_->end());
   return change->at;
 }
 
 absl::CivilSecond IcsZone::ToLocal(absl::Time t) const {
-  if (transitions_.empty()) return iana_.At(t).cs;
+  if (transitions_ == nullptr) return iana_.At(t).cs;
   return absl::UTCTimeZone().At(t + OffsetAt(t)).cs;
 }
 

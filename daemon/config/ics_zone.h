@@ -5,7 +5,7 @@
 #ifndef SLAMON_DAEMON_CONFIG_ICS_ZONE_H_
 #define SLAMON_DAEMON_CONFIG_ICS_ZONE_H_
 
-#include <utility>
+#include <memory>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -34,11 +34,13 @@ class IcsZone {
   absl::CivilSecond ToLocal(absl::Time t) const;
 
  private:
+  std::vector<Transition>::const_iterator FirstAfter(absl::Time t) const;
   absl::Duration OffsetAt(absl::Time t) const;
 
-  absl::TimeZone iana_;  // used when transitions_ is empty
+  absl::TimeZone iana_;  // used when transitions_ is null
   absl::Duration offset_before_;
-  std::vector<Transition> transitions_;  // sorted by `at`
+  // Sorted by `at`; shared, as every date-time written in the zone has a copy.
+  std::shared_ptr<const std::vector<Transition>> transitions_;
 };
 
 }  // namespace slamon::config

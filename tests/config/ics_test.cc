@@ -145,11 +145,13 @@ TEST(IcsTest, ZonesTheFileDefinesInAVtimezone) {
 TEST(IcsTest, VtimezoneUntilEndsARuleAtItsInstant) {
   for (const auto& [until, noon_utc] : {std::pair{"20260329T013000Z", 10}, std::pair{"20260329T003000Z", 11}}) {
     const std::string ics = absl::StrCat(
-        "BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\n"
+        "BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\n"
         "BEGIN:STANDARD\nDTSTART:20001029T030000\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\n"
         "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\nEND:STANDARD\n"
         "BEGIN:DAYLIGHT\nDTSTART:20000326T020000\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n"
-        "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3;UNTIL=", until, "\nEND:DAYLIGHT\nEND:VTIMEZONE\n"
+        "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3;UNTIL=", until, "\nEND:DAYLIGHT\n"
+        // The zone's TZID may come after its observances.
+        "TZID:Office\nEND:VTIMEZONE\n"
         "BEGIN:VEVENT\nUID:x\nDTSTART;TZID=Office:20260329T120000\nDTEND;TZID=Office:20260329T130000\n"
         "END:VEVENT\nEND:VCALENDAR\n");
     absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(ics, absl::UTCTimeZone());
@@ -257,6 +259,9 @@ TEST(IcsTest, ErrorsNameTheLine) {
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nBEGIN:STANDARD\nDTSTART:16010101T000000\n"
                   "TZOFFSETFROM:+0100\nTZOFFSETTO:1 hour\nEND:STANDARD\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
             "line 7: TZOFFSETTO: '1 hour' is not a UTC offset like +0100 or -0500");
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nBEGIN:STANDARD\nDTSTART:16010101T000000\n"
+                  "TZOFFSETFROM:+01-5\nTZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
+            "line 6: TZOFFSETFROM: '+01-5' is not a UTC offset like +0100 or -0500");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nEND:VCALENDAR\n"),
             "line 2: VTIMEZONE without END:VTIMEZONE");
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VCALENDAR\n"), "line 2: VEVENT without END:VEVENT");
