@@ -28,6 +28,10 @@ void RenderStorage(const storage::Journal& journal, const storage::RecoveryRepor
           static_cast<double>(recovery.log.dropped_bytes));
   out.Add("slamon_storage_recovery_skipped_snapshots", "Damaged or unreadable snapshots passed over at the last start.",
           MetricType::kGauge, {}, static_cast<double>(recovery.skipped_snapshots.size()));
+  out.Add("slamon_storage_recovery_skipped_records",
+          "Log records whose checksum held but which could not be applied at the last start (e.g. a newer "
+          "slamond's record type).",
+          MetricType::kGauge, {}, static_cast<double>(recovery.replay_errors));
 }
 
 }  // namespace slamon::exporter

@@ -154,6 +154,7 @@ TEST(RollbackTest, ALogRecordOfANewerSlamondIsSkippedAndTheRecordsAfterItKept) {
   const std::string skipped = absl::StrCat(
       "record ", last_seq + 1, ": record type 9 is unknown to this slamond (a newer one wrote it?): skipped");
   EXPECT_THAT(daemon->Log(), HasSubstr("recovery: 1 logged records could not be applied; first: " + skipped));
+  EXPECT_EQ(Sample(ParseMetrics(daemon->Scrape()), "slamon_storage_recovery_skipped_records"), 1);
   ASSERT_TRUE(daemon->PublishBatch({PhoneEvent(v1::ARRIVED, "p2", now, "sales")}, &ack).ok());
   ASSERT_EQ(ack.accepted(), 1u);
   // Killed: p2 is only in the log, after the foreign record.
@@ -165,6 +166,8 @@ TEST(RollbackTest, ALogRecordOfANewerSlamondIsSkippedAndTheRecordsAfterItKept) {
   const testing::Samples m = ParseMetrics(daemon->Scrape());
   EXPECT_EQ(Sample(m, R"(slamon_contacts_total{queue="sales",channel="phone",event="arrived"})"), 2);
   EXPECT_EQ(Sample(m, R"(slamon_contacts_waiting{queue="sales",channel="phone"})"), 2);
+  EXPECT_EQ(Sample(m, "slamon_storage_recovery_skipped_records"), 1);
+  EXPECT_EQ(Sample(m, "slamon_storage_recovery_dropped_bytes"), 0);
   // And the record is still there, for the newer slamond to read again.
   const absl::StatusOr<std::string> kept = ReadWholeFile(last_segment);
   ASSERT_TRUE(kept.ok());
