@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/check.h"
 #include "common/duration.h"
 #include "common/status_macros.h"
 #include "common/fmt_absl.h"
@@ -98,6 +99,7 @@ struct Daemon::State {
   void WaitForSignal();
   void Reload();
   void LogSummary(absl::Time now);
+  grpc::HealthCheckServiceInterface& Health() const;
 };
 
 absl::Status Daemon::State::OpenStorage() {
@@ -271,6 +273,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", s->config.grpc_listen, " (address in use or invalid?)"));
   }
+  // Each service's health beside the server's (""), which stays SERVING
+  // while the process answers: Ingest reports whether batches can be taken
+  // (not while the log cannot be written), for collectors and balancers that
+  // check it; every service turns NOT_SERVING when a drain begins.
+  for (const char* service : {v1::Ingest::service_full_name(), v1::Query::service_full_name(),
+                              v1::Admin::service_full_name()}) {
+    s->Health().SetServingStatus(service, true);
+  }
 
   s->metrics_page = std::make_unique<exporter::MetricsPage>(s->engine.get(), clock, s->registry, s->journal.get(),
                                                             s->recovery);
@@ -319,6 +329,7 @@ void Daemon::State::ScheduleTick() {
       last_snapshot_error = snapshot_error;
       if (const absl::Status w = journal->writable(); w.ok() != storage_writable) {
         storage_writable = w.ok();
+        Health().SetServingStatus(v1::Ingest::service_full_name(), w.ok());
         if (w.ok()) {
           spdlog::info("write-ahead log writable again: ingest resumes");
         } else {
@@ -352,6 +363,12 @@ void Daemon::State::LogSummary(absl::Time now) {
                  h.duplicates - last_health.duplicates, h.open_contacts, h.pending_events);
   }
   last_health = h;
+}
+
+grpc::HealthCheckServiceInterface& Daemon::State::Health() const {
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  SLAMON_CHECK(health != nullptr);  // enabled before the server was built
+  return *health;
 }
 
 void Daemon::State::Reload() {
@@ -391,6 +408,7 @@ void Daemon::State::WaitForSignal() {
     }
     spdlog::info("received {}, draining ingest streams", signal == SIGTERM ? "SIGTERM" : "SIGINT");
     tick_timer.cancel();
+    Health().Shutdown();  // watchers (client-side health checking) hear NOT_SERVING
     query->Shutdown();
     // Streams still open at the deadline are cancelled; their unacknowledged
     // batches are resent by the collectors and deduplicated.
