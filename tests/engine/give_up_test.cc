@@ -198,6 +198,34 @@ TEST_F(GiveUpTest, ATransferStartsTheWaitAgain) {
   EXPECT_EQ(FindQueue(later, "sales")->totals.volume[kGivenUp], 0u);
 }
 
+// A transfer heard of after the wait was given up on shows the contact is
+// still there: it opens a wait in the new queue (from the transfer, like
+// every transfer), while the old queue keeps its given_up. c1 arrives in
+// sales at 0, is given up on at 3605, transferred to support at 3700 and
+// answered there at 3710: 10 s, within 20 s.
+TEST_F(GiveUpTest, ATransferAfterTheWaitWasGivenUpOnOpensAWaitInTheNewQueue) {
+  ASSERT_TRUE(Apply(Arrival("c1", 0), At(0)).accepted());
+  Tick(At(3605));
+  ASSERT_EQ(Sales(At(3605)).totals.volume[kGivenUp], 1u);
+  Event transfer = MakeEvent(EventKind::kTransferred, "c1", 3700);
+  transfer.queue = "support";
+  ASSERT_TRUE(Apply(transfer, At(3700)).accepted());
+  EngineSnapshot s = engine_->Snapshot(At(3705));
+  EXPECT_EQ(FindQueue(s, "support")->waiting, 1);
+  EXPECT_EQ(FindQueue(s, "support")->oldest_wait, absl::Seconds(5));
+  EXPECT_EQ(FindQueue(s, "sales")->waiting, 0);
+  ASSERT_TRUE(Apply(MakeEvent(EventKind::kAnswered, "c1", 3710), At(3710)).accepted());
+  s = engine_->Snapshot(At(3710));
+  const QueueSnapshot& support = *FindQueue(s, "support");
+  EXPECT_EQ(support.waiting, 0);
+  EXPECT_EQ(support.totals.outcomes[AnswerOutcome::kAnsweredWithin], 1u);
+  EXPECT_EQ(support.totals.outcomes.offered(), 1u);
+  EXPECT_EQ(support.totals.volume[kGivenUp], 0u);
+  const QueueSnapshot& sales = *FindQueue(s, "sales");
+  EXPECT_EQ(sales.totals.volume[kGivenUp], 1u);
+  EXPECT_EQ(sales.totals.outcomes.offered(), 0u);
+}
+
 // Saved state carries a wait given up on: a loaded engine has the same
 // figures and refuses the late end event the same way.
 TEST_F(GiveUpTest, SavedStateCarriesAWaitGivenUpOn) {
