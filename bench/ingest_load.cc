@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "proto/proto_time.h"
+#include "common/build_info.h"
 #include "common/cli.h"
 #include "daemon/ingest/ingest_service.h"
 #include "prometheus/registry.h"
@@ -178,6 +179,7 @@ int main(int argc, char** argv) {
   cli.AddInt("queues", &queues, "queues the contacts are spread over (one channel: queue keys)");
   cli.AddInt("streams", &streams, "concurrent Publish streams");
   cli.AddInt("window", &window, "unacknowledged batches per stream");
+  cli.SetVersion(slamon::VersionLine("slamon-ingest-load"));
   bool proceed = false;
   if (int code = slamon::ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
   if (daemon.empty()) {

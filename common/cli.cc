@@ -55,6 +55,10 @@ absl::Status CommandLine::Parse(int argc, const char* const* argv) {
       help_requested_ = true;
       continue;
     }
+    if (arg == "--version" && !version_line_.empty()) {
+      version_requested_ = true;
+      continue;
+    }
     if (!absl::StartsWith(arg, "--")) {
       positional_.emplace_back(arg);
       continue;
@@ -99,6 +103,7 @@ std::string CommandLine::Help() const {
     absl::StrAppend(&out, "\n");
   }
   absl::StrAppend(&out, "  --help\n      Show this help and exit.\n");
+  if (!version_line_.empty()) absl::StrAppend(&out, "  --version\n      Show the version and exit.\n");
   return out;
 }
 
@@ -110,6 +115,10 @@ int ParseOrExit(CommandLine& cli, int argc, const char* const* argv, bool* proce
   }
   if (cli.help_requested()) {
     std::fputs(cli.Help().c_str(), stdout);
+    return 0;
+  }
+  if (cli.version_requested()) {
+    std::printf("%s\n", cli.version_line().c_str());
     return 0;
   }
   *proceed = true;

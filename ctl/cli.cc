@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "common/build_info.h"
 #include "common/cli.h"
 #include "common/duration.h"
 #include "ctl/commands.h"
@@ -170,8 +171,8 @@ void PrintOverview(std::FILE* out) {
     const std::string synopsis = *c.operands == '\0' ? c.name : std::string(c.name) + " " + c.operands;
     std::fprintf(out, "  %-27s %s\n", synopsis.c_str(), c.summary);
   }
-  std::fputs("\nRun 'slamonctl COMMAND --help' for a command's flags. Exit status: 0 done, 1 failed, 2 usage "
-             "error.\n",
+  std::fputs("\nRun 'slamonctl COMMAND --help' for a command's flags, 'slamonctl --version' for the version. "
+             "Exit status: 0 done, 1 failed, 2 usage error.\n",
              out);
 }
 
@@ -181,6 +182,10 @@ int RunCommandLine(int argc, const char* const* argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     PrintOverview(argc < 2 ? stderr : stdout);
     return argc < 2 ? kUsage : kOk;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("%s\n", VersionLine("slamonctl").c_str());
+    return kOk;
   }
   for (const Command& c : kCommands) {
     if (std::strcmp(argv[1], c.name) == 0) return c.run(argc - 1, argv + 1);

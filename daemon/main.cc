@@ -1,4 +1,5 @@
 // slamond: the slamon daemon. Parses flags, loads the config and runs.
+#include "common/build_info.h"
 #include "common/cli.h"
 #include "daemon/app/daemon.h"
 #include "common/logging.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
                 "write-ahead log and snapshots, overrides data_dir (default ./data; 'none': memory only)");
   cli.AddString("log-level", &log_level, "trace, debug, info, warn or error");
   cli.AddString("ports-file", &options.ports_file, "write the bound addresses here as JSON once listening");
+  cli.SetVersion(slamon::VersionLine("slamond"));
   bool proceed = false;
   if (int code = slamon::ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
   if (!slamon::SetUpLogging(log_level)) return 2;

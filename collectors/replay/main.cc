@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "collectors/replay/replay.h"
+#include "common/build_info.h"
 #include "common/cli.h"
 #include "common/logging.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   cli.AddDouble("speed", &options.speed, "0 = as fast as possible; N = N times the pace of arrived_at");
   cli.AddInt("batch-size", &options.batch_size, "records per batch");
   cli.AddDuration("timeout", &options.timeout, "how long to wait for the last acknowledgements");
+  cli.SetVersion(slamon::VersionLine("slamon-replay"));
   bool proceed = false;
   if (int code = slamon::ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
   if (cli.positional().size() != 1) {

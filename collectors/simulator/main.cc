@@ -1,5 +1,6 @@
 // slamon-simulator: an Erlang-A contact center publishing to slamond.
 #include "collectors/simulator/runner.h"
+#include "common/build_info.h"
 #include "common/cli.h"
 #include "common/logging.h"
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   cli.AddDuration("duration", &options.duration, "stop after this much simulated time (0 = run until SIGTERM)");
   cli.AddInt("seed", &seed, "random seed (0 = from the clock)");
   cli.AddString("log-level", &log_level, "trace, debug, info, warn or error");
+  cli.SetVersion(slamon::VersionLine("slamon-simulator"));
   bool proceed = false;
   if (int code = slamon::ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
   if (!slamon::SetUpLogging(log_level)) return 2;

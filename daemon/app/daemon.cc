@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/build_info.h"
 #include "common/check.h"
 #include "common/duration.h"
 #include "common/status_macros.h"
@@ -24,6 +25,7 @@
 #include "daemon/ingest/batch_applier.h"
 #include "daemon/ingest/ingest_service.h"
 #include "daemon/query/query_service.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 #include "spdlog/spdlog.h"
 
@@ -240,6 +242,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   auto s = std::make_unique<State>();
   s->options = std::move(options);
   s->config = std::move(config);
+  const BuildInfo build = ThisBuild();
+  prometheus::BuildGauge()
+      .Name("slamon_build_info")
+      .Help("The version and source revision slamond was built from; always 1.")
+      .Register(*s->registry)
+      .Add({{"version", std::string(build.version)}, {"revision", std::string(build.revision)}})
+      .Set(1);
   const auto clock = [] { return absl::Now(); };
   s->engine = std::make_unique<engine::Engine>(s->config.engine, PolicySetOf(s->config));
   s->applier = std::make_unique<ingest::BatchApplier>(s->engine.get(), clock, *s->registry);
@@ -296,7 +305,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   const std::string grpc_address = absl::StrCat(HostOf(s->config.grpc_listen), ":", grpc_port);
   const std::string metrics_address = absl::StrCat(HostOf(s->config.metrics_listen), ":", s->metrics_server->port());
 
-  spdlog::info("slamond {} started with {}; {} engine shards", SLAMON_VERSION_STRING, s->config.source,
+  spdlog::info("{} started with {}; {} engine shards", VersionLine("slamond"), s->config.source,
                s->engine->options().shards);
   spdlog::info("policies: {}", PolicyList(s->config.policies));
   spdlog::info("gRPC ingest, query and admin listening on {}", grpc_address);

@@ -8,10 +8,6 @@
 #include "common/check.h"
 #include "daemon/engine/status.h"
 
-#ifndef SLAMON_VERSION
-#define SLAMON_VERSION "dev"
-#endif
-
 namespace slamon::exporter {
 namespace {
 
@@ -285,8 +281,6 @@ void RenderHealth(const engine::HealthSnapshot& h, Exposition& out) {
           MetricType::kGauge, {}, static_cast<double>(h.pending_events));
   out.Add("slamon_dedup_entries", "Event ids remembered for duplicate detection.", MetricType::kGauge, {},
           static_cast<double>(h.dedup_entries));
-  out.Add("slamon_build_info", "Build information; always 1.", MetricType::kGauge,
-          {}, "version", SLAMON_VERSION, 1);
 }
 
 }  // namespace

@@ -28,7 +28,6 @@ using testing::Daemon;
 using testing::ParseMetrics;
 using testing::Sample;
 
-
 v1::ContactEvent Event(v1::EventKind kind, const std::string& contact, absl::Time at,
                        const std::string& id_suffix = "") {
   v1::ContactEvent e;
@@ -452,37 +451,6 @@ TEST(DaemonTest, ListsItsServicesThroughReflection) {
   EXPECT_THAT(reply, HasSubstr("grpc.health.v1.Health"));
 }
 
-TEST(BinariesTest, EveryBinaryAnswersHelp) {
-  for (const char* binary : {"daemon/slamond", "collectors/replay/slamon-replay", "collectors/simulator/slamon-simulator"}) {
-    const testing::RunResult r = testing::Run({testing::BinaryPath(binary), "--help"});
-    EXPECT_EQ(r.exit_code, 0) << binary;
-    EXPECT_THAT(r.output, HasSubstr("Flags:")) << binary;
-  }
-}
-
-TEST(BinariesTest, BusyPortsAreNamedAndExitNonZero) {
-  Daemon first(kPhoneConfig);
-  testing::TempDir state;
-  for (const auto& [flag, address] : {std::pair{"--grpc-listen", first.grpc_address()},
-                                      std::pair{"--metrics-listen", first.metrics_address()}}) {
-    std::vector<std::string> argv = {testing::BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
-                                     "--metrics-listen", "127.0.0.1:0", "--data-dir", state.path(), flag, address};
-    const testing::RunResult r = testing::Run(argv, 20);
-    EXPECT_EQ(r.exit_code, 1) << flag << ": " << r.output;
-    EXPECT_THAT(r.output, HasSubstr(address)) << flag;
-  }
-}
-
-TEST(BinariesTest, SecondDaemonOnTheSameDataDirIsRefused) {
-  testing::TempDir state;
-  Daemon first(kPhoneConfig, state.path());
-  const testing::RunResult r = testing::Run({testing::BinaryPath("daemon/slamond"), "--grpc-listen", "127.0.0.1:0",
-                                             "--metrics-listen", "127.0.0.1:0", "--data-dir", state.path()});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.output, HasSubstr(absl::StrCat("cannot open the data directory (--data-dir, data_dir): ", state.path(),
-                                               ": in use by another slamond (", state.path(), "/LOCK is locked)")));
-}
-
 TEST(DaemonTest, CountersAndOpenContactsSurviveARestart) {
   testing::TempDir state;
   std::vector<v1::EventBatch> batches = SemanticsVectorBatches();
@@ -621,14 +589,6 @@ TEST(DaemonTest, FullDiskStopsAcknowledgingAndRecoversWhenSpaceReturns) {
   }
   EXPECT_THAT(daemon.Log(), HasSubstr("write-ahead log writable again: ingest resumes"));
   EXPECT_EQ(CheckHealth(daemon.grpc_address(), "slamon.v1.Ingest"), kServing);
-}
-
-TEST(BinariesTest, BadConfigNamesFileLineAndKey) {
-  testing::TempDir dir;
-  const std::string path = dir.Write("bad.yaml", "policies:\n  - name: p\n    objectives:\n      answer: { threshold: soon }\n");
-  const testing::RunResult r = testing::Run({testing::BinaryPath("daemon/slamond"), "--config", path});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.output, HasSubstr(path + ":4: policies[0].objectives.answer.threshold: invalid duration 'soon'"));
 }
 
 }  // namespace
