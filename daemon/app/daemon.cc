@@ -19,6 +19,7 @@
 #include "common/fmt_absl.h"
 #include "daemon/admin/admin_service.h"
 #include "daemon/app/policy_origin.h"
+#include "daemon/app/request_counter.h"
 #include "daemon/engine/engine.h"
 #include "daemon/export/metrics_page.h"
 #include "daemon/export/metrics_server.h"
@@ -277,6 +278,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(config::Config config, Dae
   // gRPC sets SO_REUSEPORT by default: a second slamond on the same port
   // would start and silently take half of the collectors' streams.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<RequestCounter>(*s->registry));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   s->server = builder.BuildAndStart();
   if (s->server == nullptr || grpc_port == 0) {
     return absl::UnavailableError(
