@@ -57,7 +57,8 @@ class CommandLine {
 };
 
 // The common shape of every main(): parse, print help, the version or the
-// error, and say whether to go on. Returns the exit code to use when `*proceed` is false.
+// error, and say whether to go on. Returns the exit code to use when
+// `*proceed` is false.
 int ParseOrExit(CommandLine& cli, int argc, const char* const* argv, bool* proceed);
 
 }  // namespace slamon
