@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -21,7 +21,8 @@ ScopedFd::~ScopedFd() {
 }
 
 absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path) {
-  std::string message = absl::StrCat(path, ": ", what, ": ", std::strerror(err));
+  // Not strerror: its buffer for an unknown errno is shared by all threads.
+  std::string message = absl::StrCat(path, ": ", what, ": ", std::generic_category().message(err));
   if (err == ENOSPC || err == EDQUOT || err == EFBIG) return absl::ResourceExhaustedError(message);
   return absl::UnavailableError(message);
 }

@@ -100,7 +100,7 @@ ItemResult Shard::ApplyRecord(const ContactRecord& r, size_t contact_hash, const
     e.source = r.source;
     e.contact_id = r.contact_id;
     e.occurred_at = at;
-    events.push_back(std::move(e));
+    events.push_back(e);
     return &events.back();
   };
   const Contact* c = known ? &it->second : nullptr;
