@@ -8,7 +8,7 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   prometheus-cpp-dev civetweb libcivetweb-dev
   libspdlog-dev libfmt-dev libboost-dev libboost-system-dev libyaml-cpp-dev libabsl-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
   tzdata curl prometheus prometheus-alertmanager util-linux
 )
 

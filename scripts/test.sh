@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds slamon and runs every test: once in a release build, once under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and the engine's and the
-# storage layer's tests (shards, group commit, snapshots) under ThreadSanitizer. Installs what it needs first.
+# AddressSanitizer + UndefinedBehaviorSanitizer, the engine's and the
+# storage layer's tests (shards, group commit, snapshots) under
+# ThreadSanitizer, and the fuzz targets (clang, libFuzzer) for a fixed
+# number of inputs each. Installs what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -34,6 +36,14 @@ echo "== TSan (engine, ingest, storage, export)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLAMON_SANITIZE=thread -DSLAMON_BUILD_BENCH=OFF
 cmake --build build-tsan -j"$jobs" --target engine_test ingest_test storage_test export_test
 run_ctest --test-dir build-tsan -L 'engine_test|ingest_test|storage_test|export_test'
+
+# What collectors, operators and exported files hand the daemon, as bytes a
+# fuzzer writes: fuzz/README.md.
+echo "== fuzz (libFuzzer, ASan + UBSan)"
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DSLAMON_FUZZ=ON \
+  -DSLAMON_BUILD_BENCH=OFF
+cmake --build build-fuzz -j"$jobs" --target fuzzers
+run_ctest --test-dir build-fuzz -L fuzz
 
 total=$(awk '/tests passed, 0 tests failed out of/ {sum += $NF} END {print sum}' "$log")
 echo "all stages: $total passed, 0 failed"

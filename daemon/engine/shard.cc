@@ -554,8 +554,9 @@ void Shard::Collect(absl::Time now, SnapshotMerge& into, HealthSnapshot& health)
 
 void Shard::CollectHistory(absl::Time from, absl::Time to, bool by_day,
                            absl::flat_hash_map<std::pair<QueueKey, absl::Time>, WindowTally>& into) const {
-  for (const auto& [key, stats] : stats_) {
-    const PeriodWindows& periods = stats.periods();
+  for (const auto& entry : stats_) {
+    const QueueKey& key = entry.first;  // not a structured binding: the lambda below takes it (clang 14)
+    const PeriodWindows& periods = entry.second.periods();
     // A day starting before `from` may hold intervals after it: take the
     // intervals of the whole day, then keep the days starting in range.
     const absl::Time first = by_day ? periods.clock().DayOf(from) : from;
