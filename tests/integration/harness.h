@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/support/byte_buffer.h>
+
 #include "absl/time/time.h"
 #include "slamon/v1/ingest.grpc.pb.h"
 #include "tests/temp_dir.h"
@@ -94,6 +96,17 @@ using Samples = std::map<std::string, double>;
 Samples ParseMetrics(const std::string& text);
 // The value of `name{labels}` (labels in the order the daemon writes them).
 std::optional<double> Sample(const Samples& samples, const std::string& series);
+
+// Raw bytes over the generic stub: neither the health nor the reflection
+// protos are compiled into slamon, and no client for them is packaged.
+std::string ByteBufferText(const grpc::ByteBuffer& buffer);
+// A grpc.health.v1.HealthCheckRequest naming `service` ("" asks about the
+// server as a whole), and the two HealthCheckResponses.
+grpc::ByteBuffer HealthRequest(const std::string& service);
+inline const std::string kServing("\x08\x01", 2);
+inline const std::string kNotServing("\x08\x02", 2);
+// Health.Check: the response's bytes, or "error <code>".
+std::string CheckHealth(const std::string& address, const std::string& service);
 
 }  // namespace slamon::testing
 
