@@ -291,15 +291,10 @@ TEST(DaemonTest, SigtermStopsCleanly) {
 
 TEST(DaemonTest, UnparsableBatchIsRefusedAndCounted) {
   Daemon daemon(kPhoneConfig);
-  grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
   // Field 1, length-delimited, 5 bytes long, of which 2 came.
-  grpc::Slice truncated(std::string("\x0a\x05" "ab", 4));
-  grpc::ByteBuffer request(&truncated, 1), response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/slamon.v1.Ingest/PublishBatch", grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status s) { done.set_value(s); });
-  const grpc::Status status = done.get_future().get();
+  std::string response;
+  const grpc::Status status = testing::UnaryCallBytes(daemon.grpc_address(), "/slamon.v1.Ingest/PublishBatch",
+                                                      std::string("\x0a\x05" "ab", 4), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "the batch does not parse as slamon.v1.EventBatch");
   // The daemon goes on taking batches.
@@ -318,9 +313,7 @@ TEST(DaemonTest, ListsItsServicesThroughReflection) {
   grpc::GenericStub stub(grpc::CreateChannel(daemon.grpc_address(), grpc::InsecureChannelCredentials()));
   class OneExchange : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
    public:
-    OneExchange(grpc::GenericStub& stub, const std::string& request) {
-      grpc::Slice slice(request);
-      request_ = grpc::ByteBuffer(&slice, 1);
+    OneExchange(grpc::GenericStub& stub, const std::string& request) : request_(testing::ByteBufferOf(request)) {
       stub.PrepareBidiStreamingCall(&context_, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
                                     grpc::StubOptions(), this);
       StartWrite(&request_);
@@ -334,7 +327,8 @@ TEST(DaemonTest, ListsItsServicesThroughReflection) {
 
    private:
     grpc::ClientContext context_;
-    grpc::ByteBuffer request_, response_;
+    grpc::ByteBuffer request_;
+    grpc::ByteBuffer response_;
     std::string read_;
     std::promise<grpc::Status> done_;
   };

@@ -196,6 +196,11 @@ std::optional<double> Sample(const Samples& samples, const std::string& series) 
   return it->second;
 }
 
+grpc::ByteBuffer ByteBufferOf(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 std::string ByteBufferText(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   (void)buffer.Dump(&slices);
@@ -204,22 +209,29 @@ std::string ByteBufferText(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-grpc::ByteBuffer HealthRequest(const std::string& service) {
-  std::string bytes;
-  if (!service.empty()) bytes = absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())), service);
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
+grpc::Status UnaryCallBytes(const std::string& address, const std::string& method, const std::string& request,
+                            std::string* response) {
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  grpc::ByteBuffer request_buffer = ByteBufferOf(request), response_buffer;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&done](grpc::Status s) { done.set_value(s); });
+  const grpc::Status status = done.get_future().get();
+  *response = ByteBufferText(response_buffer);
+  return status;
+}
+
+std::string HealthRequest(const std::string& service) {
+  if (service.empty()) return "";
+  return absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())), service);
 }
 
 std::string CheckHealth(const std::string& address, const std::string& service) {
-  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  grpc::ByteBuffer request = HealthRequest(service), response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status s) { done.set_value(s); });
-  const grpc::Status status = done.get_future().get();
-  return status.ok() ? ByteBufferText(response) : absl::StrCat("error ", status.error_code());
+  std::string response;
+  const grpc::Status status =
+      UnaryCallBytes(address, "/grpc.health.v1.Health/Check", HealthRequest(service), &response);
+  return status.ok() ? response : absl::StrCat("error ", status.error_code());
 }
 
 }  // namespace slamon::testing

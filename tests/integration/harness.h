@@ -99,10 +99,15 @@ std::optional<double> Sample(const Samples& samples, const std::string& series);
 
 // Raw bytes over the generic stub: neither the health nor the reflection
 // protos are compiled into slamon, and no client for them is packaged.
+grpc::ByteBuffer ByteBufferOf(const std::string& bytes);
 std::string ByteBufferText(const grpc::ByteBuffer& buffer);
+// One unary call of `method` ("/package.Service/Method") with `request`'s
+// bytes; the response's bytes in `response`.
+grpc::Status UnaryCallBytes(const std::string& address, const std::string& method, const std::string& request,
+                            std::string* response);
 // A grpc.health.v1.HealthCheckRequest naming `service` ("" asks about the
 // server as a whole), and the two HealthCheckResponses.
-grpc::ByteBuffer HealthRequest(const std::string& service);
+std::string HealthRequest(const std::string& service);
 inline const std::string kServing("\x08\x01", 2);
 inline const std::string kNotServing("\x08\x02", 2);
 // Health.Check: the response's bytes, or "error <code>".

@@ -26,7 +26,8 @@ using testing::kServing;
 // Health.Watch of one service: the responses as they come.
 class HealthWatch final : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  HealthWatch(grpc::GenericStub& stub, const std::string& service) : request_(testing::HealthRequest(service)) {
+  HealthWatch(grpc::GenericStub& stub, const std::string& service)
+      : request_(testing::ByteBufferOf(testing::HealthRequest(service))) {
     stub.PrepareBidiStreamingCall(&context_, "/grpc.health.v1.Health/Watch", grpc::StubOptions(), this);
     StartWriteLast(&request_, grpc::WriteOptions());
     StartRead(&response_);
