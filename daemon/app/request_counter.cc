@@ -4,9 +4,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "proto/grpc_status.h"
 #include "slamon/v1/ingest.grpc.pb.h"
 
 namespace slamon::app {
@@ -21,11 +21,7 @@ class Counting final : public grpc::experimental::Interceptor {
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       const auto code = static_cast<absl::StatusCode>(methods->GetSendStatus().error_code());
-      requests_
-          .Add({{"service", service_},
-                {"method", method_},
-                {"code", absl::AsciiStrToLower(absl::StatusCodeToString(code))}})
-          .Increment();
+      requests_.Add({{"service", service_}, {"method", method_}, {"code", CodeLabel(code)}}).Increment();
     }
     methods->Proceed();
   }

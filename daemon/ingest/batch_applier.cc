@@ -5,7 +5,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/fmt_absl.h"
 #include "daemon/engine/nanos.h"
@@ -135,7 +134,7 @@ bool BatchApplier::Apply(absl::string_view wire, v1::BatchAck* ack, AckReady& do
     return true;
   }
   if (absl::Status writable = journal_->writable(); !writable.ok()) {
-    refused_.Add({{"code", absl::AsciiStrToLower(absl::StatusCodeToString(writable.code()))}}).Increment();
+    refused_.Add({{"code", CodeLabel(writable.code())}}).Increment();
     std::exchange(done, nullptr)(ToGrpcStatus(absl::Status(
         writable.code(), absl::StrCat("storage cannot take batches now, send again later: ", writable.message()))));
     return true;
