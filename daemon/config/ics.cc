@@ -377,6 +377,7 @@ absl::StatusOr<absl::Duration> ParseOffset(const Property& p) {
 // A STANDARD or DAYLIGHT block of a VTIMEZONE.
 struct Observance {
   int line = 0;
+  std::string kind;  // STANDARD or DAYLIGHT
   std::vector<Property> properties;
 };
 
@@ -476,6 +477,11 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
     const std::string value = Keyword(p);
     if (defining) {
       const bool observance = value == "STANDARD" || value == "DAYLIGHT";
+      if (in_observance && ((p.name == "END" && value == "VTIMEZONE") || (p.name == "BEGIN" && observance))) {
+        // Its properties would go to the wrong block (or to none).
+        const Observance& open = observances.back();
+        return LineError(open.line, absl::StrCat(open.kind, " without END:", open.kind));
+      }
       if (p.name == "END" && value == "VTIMEZONE") {
         const Property* tzid = Find(defining->properties, "TZID");
         if (tzid == nullptr) return LineError(defining->line, "VTIMEZONE without TZID");
@@ -486,7 +492,7 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
         defining.reset();
         observances.clear();
       } else if (p.name == "BEGIN" && observance) {
-        observances.push_back({.line = p.line});
+        observances.push_back({.line = p.line, .kind = value});
         in_observance = true;
       } else if (p.name == "END" && observance) {
         in_observance = false;
