@@ -434,9 +434,9 @@ absl::Status AddOnsets(const Observance& o, std::vector<IcsZone::Transition>& ou
   return absl::OkStatus();
 }
 
-// The zone a VTIMEZONE defines: before its first onset, that onset's
-// TZOFFSETFROM.
-absl::StatusOr<IcsZone> DefinedZone(const std::vector<Observance>& observances) {
+// The zone the VTIMEZONE at `line` defines: before its first onset, that
+// onset's TZOFFSETFROM.
+absl::StatusOr<IcsZone> DefinedZone(int line, const std::vector<Observance>& observances) {
   std::vector<IcsZone::Transition> transitions;
   absl::Time earliest = absl::InfiniteFuture();
   absl::Duration before;
@@ -451,6 +451,7 @@ absl::StatusOr<IcsZone> DefinedZone(const std::vector<Observance>& observances) 
       }
     }
   }
+  if (transitions.empty()) return LineError(line, "VTIMEZONE without an onset (each UNTIL is before its DTSTART)");
   return IcsZone(before, std::move(transitions));
 }
 
@@ -486,7 +487,7 @@ absl::StatusOr<std::vector<Closure>> ParseIcsClosures(absl::string_view text, ab
         const Property* tzid = Find(defining->properties, "TZID");
         if (tzid == nullptr) return LineError(defining->line, "VTIMEZONE without TZID");
         if (observances.empty()) return LineError(defining->line, "VTIMEZONE without STANDARD or DAYLIGHT");
-        absl::StatusOr<IcsZone> defined = DefinedZone(observances);
+        absl::StatusOr<IcsZone> defined = DefinedZone(defining->line, observances);
         if (!defined.ok()) return defined.status();
         zones.defined.insert_or_assign(std::string(absl::StripAsciiWhitespace(tzid->value)), *std::move(defined));
         defining.reset();

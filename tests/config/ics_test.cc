@@ -262,6 +262,11 @@ TEST(IcsTest, ErrorsNameTheLine) {
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nBEGIN:STANDARD\nDTSTART:16010101T000000\n"
                   "TZOFFSETFROM:+01-5\nTZOFFSETTO:+0100\nEND:STANDARD\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
             "line 6: TZOFFSETFROM: '+01-5' is not a UTC offset like +0100 or -0500");
+  // Found by ics_fuzz: a zone with no offset change at all.
+  EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nBEGIN:DAYLIGHT\nDTSTART:20300310T020000\n"
+                  "TZOFFSETFROM:-0500\nTZOFFSETTO:-0400\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU;UNTIL=20060402T070000Z\n"
+                  "END:DAYLIGHT\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
+            "line 2: VTIMEZONE without an onset (each UNTIL is before its DTSTART)");
   // Found by ics_fuzz: an observance left open read past its VTIMEZONE.
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VTIMEZONE\nTZID:Office\nBEGIN:STANDARD\nDTSTART:16010101T000000\n"
                   "END:VTIMEZONE\nBEGIN:VTIMEZONE\nTZID:Home\nEND:VTIMEZONE\nEND:VCALENDAR\n"),
