@@ -59,7 +59,7 @@ RollingWindows::RollingWindows(const WindowOptions& options)
 
 int64_t RollingWindows::BucketOf(absl::Time t) const {
   const int64_t ns = absl::ToUnixNanos(t);
-  return ns >= 0 ? ns / step_nanos_ : -((-ns + step_nanos_ - 1) / step_nanos_);  // floor division
+  return ns >= 0 ? ns / step_nanos_ : (ns + 1) / step_nanos_ - 1;  // floor division, no negation to overflow
 }
 
 void RollingWindows::Add(absl::Time at, const WindowEntry& entry) {
@@ -90,7 +90,10 @@ void RollingWindows::Advance(absl::Time now) {
   if (now < next_step_) return;  // still within the current step: nothing leaves
   const int64_t target = BucketOf(now);
   now_index_ = target;
-  next_step_ = absl::FromUnixNanos((target + 1) * step_nanos_);
+  // The last bucket absl::Time can hold (a time from saved state) never ends.
+  int64_t next_step_nanos = 0;
+  next_step_ = __builtin_mul_overflow(target + 1, step_nanos_, &next_step_nanos) ? absl::InfiniteFuture()
+                                                                                : absl::FromUnixNanos(next_step_nanos);
   uint64_t keep_from = popped_ + buckets_.size();
   for (Window& w : windows_) {
     while (w.first < popped_ + buckets_.size()) {

@@ -1,5 +1,8 @@
 #include "daemon/engine/windows.h"
 
+#include <cstdint>
+#include <limits>
+
 #include "gtest/gtest.h"
 #include "tests/engine/test_util.h"
 
@@ -95,6 +98,22 @@ TEST(RollingWindowsTest, SumsMatchABruteForceRecount) {
     uint64_t expected = 0;
     for (absl::Time x : times) expected += x >= from ? 1 : 0;
     ASSERT_EQ(windows.Sum(0).outcomes.answered(), expected) << "at +" << s << "s";
+  }
+}
+
+// Times this far out come only from corrupt saved state (found by
+// state_fuzz), but must not overflow the bucket arithmetic (UBSan checks).
+TEST(RollingWindowsTest, TheFirstAndLastRepresentableTimesHaveBuckets) {
+  WindowOptions options;
+  options.rolling = {absl::Seconds(60)};
+  options.resolution = absl::Seconds(10);
+  for (const int64_t ns : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::min()}) {
+    RollingWindows windows(options);
+    const absl::Time t = absl::FromUnixNanos(ns);
+    windows.Advance(t);
+    windows.Add(t, AnswerOutcome::kAnsweredWithin, absl::Seconds(1));
+    windows.Advance(t + absl::Nanoseconds(1));
+    EXPECT_EQ(windows.Sum(0).outcomes.answered(), 1u) << ns;
   }
 }
 
