@@ -223,10 +223,22 @@ struct Exclusions {
   }
 };
 
-// Closes [from, to), one closure per local day of the calendar it touches.
-void AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, std::vector<Closure>& out) {
+// What one file may close, in days or parts of days (~50 MB): a holiday file
+// closes a few thousand, a daily closure until 2100 some 27,000. An event that
+// lasts for years and recurs daily would close billions.
+constexpr size_t kMaxClosures = 1'000'000;
+
+absl::Status TooManyClosures(int line) {
+  return LineError(line, absl::StrCat("the calendar closes more than ", kMaxClosures,
+                                      " days or parts of days (an event that lasts long and recurs often?)"));
+}
+
+// Closes [from, to), one closure per local day of the calendar it touches;
+// false if that would pass kMaxClosures.
+bool AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, std::vector<Closure>& out) {
   const absl::CivilDay last = absl::CivilDay(zone.At(to - absl::Nanoseconds(1)).cs);
   for (absl::CivilDay d = absl::CivilDay(zone.At(from).cs); d <= last; ++d) {
+    if (out.size() >= kMaxClosures) return false;
     const absl::CivilSecond midnight(d);
     const absl::Time day_start = absl::FromCivil(midnight, zone);
     const absl::Time next = absl::FromCivil(absl::CivilSecond(d + 1), zone);
@@ -240,6 +252,7 @@ void AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, std::vector<C
       out.push_back({d, engine::OpenInterval{open_at, close_at}});
     }
   }
+  return true;
 }
 
 // The last day an occurrence of a rule may start on, from its UNTIL: a
@@ -325,7 +338,10 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, const 
     }
     for (const absl::CivilDay first : days) {
       if (excluded.ExcludesDay(first)) continue;
-      for (absl::CivilDay d = first; d < first + (until - from->day); ++d) out.push_back({d, std::nullopt});
+      for (absl::CivilDay d = first; d < first + (until - from->day); ++d) {
+        if (out.size() >= kMaxClosures) return TooManyClosures(start->line);
+        out.push_back({d, std::nullopt});
+      }
     }
     return absl::OkStatus();
   }
@@ -353,7 +369,7 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, const 
   }
   for (const absl::Time t : starts) {
     if (excluded.ExcludesStart(t, absl::CivilDay(from->zone.ToLocal(t)))) continue;
-    AddTimed(t, t + lasts, zones.calendar, out);
+    if (!AddTimed(t, t + lasts, zones.calendar, out)) return TooManyClosures(start->line);
   }
   return absl::OkStatus();
 }

@@ -279,6 +279,29 @@ TEST(IcsTest, ErrorsNameTheLine) {
   EXPECT_EQ(error("BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:x\nEND:VCALENDAR\n"), "line 2: VEVENT without END:VEVENT");
 }
 
+// Found by ics_fuzz: a long event that recurs often closed billions of days
+// (and ran out of memory). 1000 occurrences of 1000 days each are the most
+// a file may close; one more occurrence is refused, timed events likewise.
+TEST(IcsTest, AFileClosesAtMostAMillionDaysOrPartsOfDays) {
+  const auto all_day = [](int count) {
+    return absl::StrCat("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20270101\nDURATION:P1000D\n",
+                        "RRULE:FREQ=DAILY;COUNT=", count, "\nEND:VEVENT\nEND:VCALENDAR\n");
+  };
+  absl::StatusOr<std::vector<Closure>> closures = ParseIcsClosures(all_day(1000), absl::UTCTimeZone());
+  ASSERT_TRUE(closures.ok()) << closures.status();
+  EXPECT_EQ(closures->size(), 1'000'000u);
+  const std::string too_many = "line 3: the calendar closes more than 1000000 days or parts of days"
+                               " (an event that lasts long and recurs often?)";
+  EXPECT_EQ(ParseIcsClosures(all_day(1001), absl::UTCTimeZone()).status().message(), too_many);
+  // 09:00 to 09:00 three years on touches 1097 days; daily until 2100.
+  EXPECT_EQ(ParseIcsClosures("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101T090000Z\n"
+                             "DTEND:20300101T090000Z\nRRULE:FREQ=DAILY\nEND:VEVENT\nEND:VCALENDAR\n",
+                             absl::UTCTimeZone())
+                .status()
+                .message(),
+            too_many);
+}
+
 TEST(IcsTest, SubtractTakesTheClosureOutOfTheOpenHours) {
   const std::vector<engine::OpenInterval> day = {{absl::Hours(9), absl::Hours(14)}, {absl::Hours(15), absl::Hours(18)}};
   EXPECT_EQ(Subtract(day, {absl::Hours(13), absl::Hours(16)}),
