@@ -4,6 +4,7 @@
 // was; a good one must tick, render and save to bytes that load again.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,8 +13,8 @@
 #include "daemon/app/policy_origin.h"
 #include "daemon/config/config.h"
 #include "daemon/engine/engine.h"
-#include "daemon/export/exposition.h"
-#include "daemon/export/sla_metrics.h"
+#include "daemon/export/metrics_page.h"
+#include "prometheus/registry.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace slamon;  // NOLINT: a fuzz target's one function
@@ -28,9 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::Time later = absl::FromUnixSeconds(1'800'000'000);  // after the seeds were saved
   std::vector<engine::ItemAlert> alerts;
   engine.Tick(later, &alerts);
-  const engine::EngineSnapshot snapshot = engine.Snapshot(later);
-  exporter::Exposition page(snapshot.queues.size(), {});
-  exporter::RenderSnapshot(snapshot, engine.options(), page);
+  (void)exporter::MetricsPage(&engine, [later] { return later; }, std::make_shared<prometheus::Registry>(),
+                              /*journal=*/nullptr, {})
+      .Render();
   engine::Engine reloaded(config.engine, app::PolicySetOf(config));
   SLAMON_CHECK(reloaded.LoadState(engine.SaveState(), app::DecodePolicyOrigin).ok());
   return 0;
