@@ -228,17 +228,21 @@ struct Exclusions {
 // lasts for years and recurs daily would close billions.
 constexpr size_t kMaxClosures = 1'000'000;
 
-absl::Status TooManyClosures(int line) {
-  return LineError(line, absl::StrCat("the calendar closes more than ", kMaxClosures,
-                                      " days or parts of days (an event that lasts long and recurs often?)"));
+// Appends a closure of the event whose DTSTART is at `line`, unless the file
+// has closed kMaxClosures already.
+absl::Status Close(const Closure& closure, int line, std::vector<Closure>& out) {
+  if (out.size() >= kMaxClosures) {
+    return LineError(line, absl::StrCat("the calendar closes more than ", kMaxClosures,
+                                        " days or parts of days (an event that lasts long and recurs often?)"));
+  }
+  out.push_back(closure);
+  return absl::OkStatus();
 }
 
-// Closes [from, to), one closure per local day of the calendar it touches;
-// false if that would pass kMaxClosures.
-bool AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, std::vector<Closure>& out) {
+// Closes [from, to), one closure per local day of the calendar it touches.
+absl::Status AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, int line, std::vector<Closure>& out) {
   const absl::CivilDay last = absl::CivilDay(zone.At(to - absl::Nanoseconds(1)).cs);
   for (absl::CivilDay d = absl::CivilDay(zone.At(from).cs); d <= last; ++d) {
-    if (out.size() >= kMaxClosures) return false;
     const absl::CivilSecond midnight(d);
     const absl::Time day_start = absl::FromCivil(midnight, zone);
     const absl::Time next = absl::FromCivil(absl::CivilSecond(d + 1), zone);
@@ -247,12 +251,12 @@ bool AddTimed(absl::Time from, absl::Time to, absl::TimeZone zone, std::vector<C
     const absl::Duration open_at = absl::Seconds(zone.At(a).cs - midnight);
     const absl::Duration close_at = b == next ? absl::Hours(24) : absl::Seconds(zone.At(b).cs - midnight);
     if (open_at == absl::ZeroDuration() && close_at == absl::Hours(24)) {
-      out.push_back({d, std::nullopt});
+      SLAMON_RETURN_IF_ERROR(Close({d, std::nullopt}, line, out));
     } else if (open_at < close_at) {
-      out.push_back({d, engine::OpenInterval{open_at, close_at}});
+      SLAMON_RETURN_IF_ERROR(Close({d, engine::OpenInterval{open_at, close_at}}, line, out));
     }
   }
-  return true;
+  return absl::OkStatus();
 }
 
 // The last day an occurrence of a rule may start on, from its UNTIL: a
@@ -339,8 +343,7 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, const 
     for (const absl::CivilDay first : days) {
       if (excluded.ExcludesDay(first)) continue;
       for (absl::CivilDay d = first; d < first + (until - from->day); ++d) {
-        if (out.size() >= kMaxClosures) return TooManyClosures(start->line);
-        out.push_back({d, std::nullopt});
+        SLAMON_RETURN_IF_ERROR(Close({d, std::nullopt}, start->line, out));
       }
     }
     return absl::OkStatus();
@@ -369,7 +372,7 @@ absl::Status AddEvent(const std::vector<Property>& event, int begin_line, const 
   }
   for (const absl::Time t : starts) {
     if (excluded.ExcludesStart(t, absl::CivilDay(from->zone.ToLocal(t)))) continue;
-    if (!AddTimed(t, t + lasts, zones.calendar, out)) return TooManyClosures(start->line);
+    SLAMON_RETURN_IF_ERROR(AddTimed(t, t + lasts, zones.calendar, start->line, out));
   }
   return absl::OkStatus();
 }
