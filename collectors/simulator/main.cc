@@ -28,9 +28,6 @@ int main(int argc, char** argv) {
   bool proceed = false;
   if (int code = slamon::ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
   if (!slamon::SetUpLogging(log_level)) return 2;
-  if (options.speed < 0 || (options.speed > 0 && options.speed < 1)) {
-    return slamon::ExitWithError(absl::InvalidArgumentError("--speed must be 0 (at once) or at least 1"));
-  }
   absl::StatusOr<slamon::collectors::SimulatorConfig> config =
       config_path.empty() ? slamon::collectors::DefaultSimulatorConfig()
                           : slamon::collectors::LoadSimulatorConfig(config_path);

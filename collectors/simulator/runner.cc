@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include "absl/status/status.h"
 #include "collectors/common/publisher.h"
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
@@ -21,6 +22,9 @@ bool WaitForStopSignal(const sigset_t& signals, absl::Duration d) {
 }  // namespace
 
 int RunSimulator(const SimulatorOptions& options) {
+  if (options.speed < 0 || (options.speed > 0 && options.speed < 1)) {
+    return ExitWithError(absl::InvalidArgumentError("--speed must be 0 (at once) or at least 1"));
+  }
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);

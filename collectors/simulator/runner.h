@@ -20,7 +20,8 @@ struct SimulatorOptions {
 };
 
 // Runs the simulation, publishing to the daemon, until `duration` of
-// simulated time has passed or SIGTERM/SIGINT arrives. Returns the exit code.
+// simulated time has passed or SIGTERM/SIGINT arrives. Returns the exit code
+// (1, after logging why, for a speed between 0 and 1 or below 0).
 int RunSimulator(const SimulatorOptions& options);
 
 }  // namespace slamon::collectors

@@ -64,5 +64,14 @@ TEST(SimulatorTest, StopsPromptlyWhileTheDaemonIsDown) {
   EXPECT_EQ(*code, 1);  // events were not acknowledged
 }
 
+TEST(SimulatorTest, RefusesASpeedBelowZeroOrBetweenZeroAndOne) {
+  for (const char* speed : {"0.5", "-1"}) {
+    const testing::RunResult r = testing::Run(
+        {testing::BinaryPath("collectors/simulator/slamon-simulator"), "--daemon", "127.0.0.1:1", "--speed", speed});
+    EXPECT_EQ(r.exit_code, 1) << speed;
+    EXPECT_THAT(r.output, HasSubstr("--speed must be 0 (at once) or at least 1")) << speed;
+  }
+}
+
 }  // namespace
 }  // namespace slamon
