@@ -232,12 +232,13 @@ int RunEndWaits(const Connection& connection, const Filter& filter, const EndWai
                  static_cast<unsigned long long>(response.count() - response.waits_size()), response.waits_size());
   }
   const std::string before = FormatRfc3339(options.started_before);
+  const char* waits = response.count() == 1 ? "wait" : "waits";
   if (options.dry_run) {
-    std::fprintf(out, "%llu waits begun before %s would end (dry run: nothing changed)\n",
-                 static_cast<unsigned long long>(response.count()), before.c_str());
+    std::fprintf(out, "%llu %s begun before %s would end (dry run: nothing changed)\n",
+                 static_cast<unsigned long long>(response.count()), waits, before.c_str());
   } else {
-    std::fprintf(out, "%llu waits begun before %s ended at %s, counted as given_up\n",
-                 static_cast<unsigned long long>(response.count()), before.c_str(),
+    std::fprintf(out, "%llu %s begun before %s ended at %s, counted as given_up\n",
+                 static_cast<unsigned long long>(response.count()), waits, before.c_str(),
                  FormatRfc3339(ToTime(response.ended_at())).c_str());
   }
   return kOk;

@@ -204,9 +204,9 @@ void Daemon::State::EndWaits(const engine::WaitSelection& selection, const std::
                              admin::EndWaitsDone done) {
   auto ended = std::make_shared<admin::EndedWaits>();
   const auto log_line = [&selection, ended] {
-    spdlog::warn("operator ended {} waits (slamonctl end-waits) begun before {} in queues {}, channels {}, "
+    spdlog::warn("operator ended {} {} (slamonctl end-waits) begun before {} in queues {}, channels {}, "
                  "contacts {}: counted as given_up",
-                 ended->waits.size(), FormatRfc3339(selection.started_before), AnyOr(selection.queues),
+                 ended->waits.size(), ended->waits.size() == 1 ? "wait" : "waits", FormatRfc3339(selection.started_before), AnyOr(selection.queues),
                  AnyOr(selection.channels), AnyOr(selection.contact_ids));
   };
   if (journal == nullptr) {

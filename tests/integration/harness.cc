@@ -129,8 +129,10 @@ Daemon::~Daemon() {
 
 std::string Daemon::Log() const { return ReadFile(log_path_); }
 
-std::unique_ptr<v1::Ingest::Stub> Daemon::Stub() const {
-  return v1::Ingest::NewStub(grpc::CreateChannel(grpc_, grpc::InsecureChannelCredentials()));
+std::unique_ptr<v1::Ingest::Stub> Daemon::Stub() const { return IngestStub(grpc_); }
+
+std::unique_ptr<v1::Ingest::Stub> IngestStub(const std::string& address) {
+  return v1::Ingest::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
 }
 
 grpc::Status Daemon::PublishBatch(const std::vector<v1::ContactEvent>& events, v1::BatchAck* ack) const {

@@ -79,6 +79,9 @@ class Daemon {
   std::string metrics_;
 };
 
+// An Ingest client of the slamond at `address`.
+std::unique_ptr<v1::Ingest::Stub> IngestStub(const std::string& address);
+
 // A loopback port free at the time of the call (for a daemon that must come
 // back on the same address after a restart).
 int FreePort();
