@@ -15,6 +15,14 @@
 namespace slamon::ctl {
 namespace {
 
+// A command's flags: --help shows its usage, --version the binary's line, as
+// `slamonctl --version` does.
+CommandLine CommandFlags(std::string usage) {
+  CommandLine cli(std::move(usage));
+  cli.SetVersion(VersionLine("slamonctl"));
+  return cli;
+}
+
 void AddConnection(CommandLine& cli, Connection& c) {
   cli.AddString("daemon", &c.daemon, "slamond gRPC address");
   cli.AddDuration("timeout", &c.timeout, "how long to wait for the daemon's answer");
@@ -51,9 +59,10 @@ int Usage(const char* message) {
 int Status(int argc, const char* const* argv) {
   Connection connection;
   std::string queues, channels;
-  CommandLine cli("slamonctl status [flags]\n\nA table of live SLA figures: per queue, channel, policy and objective, "
-                  "the ratio and volume of each window,\nthe worst window's status, open items by state and the "
-                  "nearest deadline.");
+  CommandLine cli = CommandFlags(
+      "slamonctl status [flags]\n\nA table of live SLA figures: per queue, channel, policy and objective, "
+      "the ratio and volume of each window,\nthe worst window's status, open items by state and the "
+      "nearest deadline.");
   AddConnection(cli, connection);
   AddFilter(cli, queues, channels);
   bool proceed = false;
@@ -64,10 +73,11 @@ int Status(int argc, const char* const* argv) {
 int Report(int argc, const char* const* argv) {
   Connection connection;
   std::string queues, channels, from, to, interval = "30m", format = "table";
-  CommandLine cli("slamonctl report --from TIME --to TIME [flags]\n\nOutcome counts of every objective per period "
-                  "starting in [from, to), from the daemon's interval\nhistory (windows.history): exact, not "
-                  "extrapolated. TIME is RFC 3339 or YYYY-MM-DD (midnight UTC).\nDays are local days of each "
-                  "policy's time zone.");
+  CommandLine cli = CommandFlags(
+      "slamonctl report --from TIME --to TIME [flags]\n\nOutcome counts of every objective per period "
+      "starting in [from, to), from the daemon's interval\nhistory (windows.history): exact, not "
+      "extrapolated. TIME is RFC 3339 or YYYY-MM-DD (midnight UTC).\nDays are local days of each "
+      "policy's time zone.");
   AddConnection(cli, connection);
   AddFilter(cli, queues, channels);
   cli.AddString("from", &from, "start of the report (inclusive)");
@@ -91,8 +101,9 @@ int Watch(int argc, const char* const* argv) {
   Connection connection;
   std::string queues, channels;
   WatchOptions options;
-  CommandLine cli("slamonctl watch [flags]\n\nPrints each breach (and with --warnings each warning) as the daemon "
-                  "finds it, until interrupted.");
+  CommandLine cli = CommandFlags(
+      "slamonctl watch [flags]\n\nPrints each breach (and with --warnings each warning) as the daemon "
+      "finds it, until interrupted.");
   AddConnection(cli, connection);
   AddFilter(cli, queues, channels);
   cli.AddBool("warnings", &options.warnings, "also print items reaching their warning point");
@@ -116,9 +127,10 @@ int EndWaits(int argc, const char* const* argv) {
   std::string queues, channels, contacts, started_before;
   absl::Duration longer_than = absl::ZeroDuration();
   EndWaitsOptions options;
-  CommandLine cli("slamonctl end-waits (--started-before TIME | --longer-than DURATION) [flags]\n\nEnds waits whose "
-                  "end event will never come (a PBX restart, a lost event) as give_up_after would have:\nthey leave "
-                  "the live figures and count as given_up, in no outcome. Try --dry-run first.");
+  CommandLine cli = CommandFlags(
+      "slamonctl end-waits (--started-before TIME | --longer-than DURATION) [flags]\n\nEnds waits whose "
+      "end event will never come (a PBX restart, a lost event) as give_up_after would have:\nthey leave "
+      "the live figures and count as given_up, in no outcome. Try --dry-run first.");
   AddConnection(cli, connection);
   AddFilter(cli, queues, channels);
   cli.AddString("started-before", &started_before, "the waits begun before this time (RFC 3339 or YYYY-MM-DD)");
@@ -142,8 +154,9 @@ int EndWaits(int argc, const char* const* argv) {
 }
 
 int CheckConfig(int argc, const char* const* argv) {
-  CommandLine cli("slamonctl check-config FILE\n\nLoads a slamond config file as the daemon would; an error names "
-                  "the file, line and key.");
+  CommandLine cli = CommandFlags(
+      "slamonctl check-config FILE\n\nLoads a slamond config file as the daemon would; an error names "
+      "the file, line and key.");
   bool proceed = false;
   if (int code = ParseOrExit(cli, argc, argv, &proceed); !proceed) return code;
   if (cli.positional().size() != 1) return Usage("check-config takes exactly one FILE");

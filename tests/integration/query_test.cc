@@ -254,7 +254,7 @@ TEST(QueryTest, ReportAddsUpToTheCountersExactly) {
   EXPECT_THAT(table.output, ::testing::Not(HasSubstr("sales")));
 }
 
-TEST(QueryTest, SlamonctlChecksConfigsAndAnswersHelp) {
+TEST(QueryTest, SlamonctlChecksConfigsAndAnswersHelpAndVersion) {
   const std::string ctl = testing::BinaryPath("ctl/slamonctl");
   const testing::TempDir dir;
   const std::string good = dir.path() + "/good.yaml";
@@ -268,10 +268,15 @@ TEST(QueryTest, SlamonctlChecksConfigsAndAnswersHelp) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr(bad + ":4"));
   EXPECT_THAT(r.output, HasSubstr("policies[0].objectives.resolution.threshold"));
+  const std::string version = testing::Run({ctl, "--version"}).output;  // its form: BinariesTest
+  ASSERT_THAT(version, HasSubstr("slamonctl "));
   for (const char* command : {"status", "report", "watch", "end-waits", "check-config"}) {
     r = testing::Run({ctl, command, "--help"});
     EXPECT_EQ(r.exit_code, 0) << command;
     EXPECT_THAT(r.output, HasSubstr(absl::StrCat("slamonctl ", command))) << command;
+    r = testing::Run({ctl, command, "--version"});
+    EXPECT_EQ(r.exit_code, 0) << command;
+    EXPECT_EQ(r.output, version) << command;
   }
   EXPECT_EQ(testing::Run({ctl, "frobnicate"}).exit_code, 2);
   // The daemon down: a clear error, exit 1.
