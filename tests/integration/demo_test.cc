@@ -23,11 +23,21 @@ namespace {
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ParseMetrics;
 using testing::Sample;
 
-constexpr const char* kChannels[] = {R"(queue="support",channel="phone")", R"(queue="inbox",channel="email")",
-                                     R"(queue="web",channel="chat")", R"(queue="branch",channel="in_person")"};
+// The simulator's four queues, and the built-in policy each matches.
+struct DemoQueue {
+  const char* labels;
+  const char* policy_labels;  // of its service-level ratio
+};
+constexpr DemoQueue kQueues[] = {
+    {R"(queue="support",channel="phone")", R"(policy="phone",window="1h",formula="short_abandons_excluded")"},
+    {R"(queue="inbox",channel="email")", R"(policy="email",window="1h",formula="abandons_in")"},
+    {R"(queue="web",channel="chat")", R"(policy="chat",window="1h",formula="abandons_in")"},
+    {R"(queue="branch",channel="in_person")", R"(policy="walk-in",window="1h",formula="abandons_in")"},
+};
 
 // The text after `prefix` in `text`, up to the next space, or "".
 std::string WordAfter(const std::string& text, const std::string& prefix) {
@@ -77,15 +87,23 @@ class DemoRun {
   std::string grpc_;
 };
 
-// Scrapes until every channel has arrivals (the simulator's backfill is
-// sent at once, but the scrape may come first); the last scrape.
-testing::Samples ScrapeOnceEveryChannelHasArrivals(const DemoRun& demo) {
+std::string ArrivedSeries(const DemoQueue& q) {
+  return absl::StrCat("slamon_contacts_total{", q.labels, R"(,event="arrived"})");
+}
+std::string RatioSeries(const DemoQueue& q) {
+  return absl::StrCat("slamon_service_level_ratio{", q.labels, ",", q.policy_labels, "}");
+}
+
+// Scrapes until every queue has arrivals and a service level (the
+// simulator's backfill is sent at once, but a scrape may come between its
+// batches); the last scrape.
+testing::Samples ScrapeOnceEveryQueueHasFigures(const DemoRun& demo) {
   testing::Samples m;
   for (int i = 0; i < 300; ++i) {
     m = demo.Scrape();
     bool all = true;
-    for (const char* c : kChannels) {
-      all = all && Sample(m, absl::StrCat("slamon_contacts_total{", c, R"(,event="arrived"})")).value_or(0) > 0;
+    for (const DemoQueue& q : kQueues) {
+      all = all && Sample(m, ArrivedSeries(q)).value_or(0) > 0 && Sample(m, RatioSeries(q)).has_value();
     }
     if (all) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -100,12 +118,17 @@ TEST(DemoTest, ShowsEveryChannelStopsOnCtrlCAndASecondRunEndsTheWaitsTheFirstLef
   {
     DemoRun demo(dir.path(), dir.path() + "/first.log");
     ASSERT_TRUE(demo.Started()) << demo.Output();
-    const testing::Samples m = ScrapeOnceEveryChannelHasArrivals(demo);
-    for (const char* c : kChannels) {
-      EXPECT_GT(Sample(m, absl::StrCat("slamon_contacts_total{", c, R"(,event="arrived"})")).value_or(0), 0) << c;
-      EXPECT_TRUE(Sample(m, absl::StrCat("slamon_contacts_waiting{", c, "}")).has_value()) << c;
+    const testing::Samples m = ScrapeOnceEveryQueueHasFigures(demo);
+    // Live figures for every channel: what arrived, what waits, and the
+    // service level of the last hour (the simulator backfilled one).
+    for (const DemoQueue& q : kQueues) {
+      EXPECT_GT(Sample(m, ArrivedSeries(q)).value_or(0), 0) << q.labels;
+      EXPECT_TRUE(Sample(m, absl::StrCat("slamon_contacts_waiting{", q.labels, "}")).has_value()) << q.labels;
+      const std::optional<double> ratio = Sample(m, RatioSeries(q));
+      ASSERT_TRUE(ratio.has_value()) << q.labels;
+      EXPECT_TRUE(*ratio >= 0 && *ratio <= 1) << q.labels << ": " << *ratio;
     }
-    EXPECT_THAT(demo.Output(), ::testing::Not(HasSubstr("earlier demo run")));
+    EXPECT_THAT(demo.Output(), Not(HasSubstr("earlier demo run")));
     // A call whose end will never come: its PBX "restarts" with the demo.
     v1::BatchAck ack;
     grpc::ClientContext context;
@@ -123,8 +146,8 @@ TEST(DemoTest, ShowsEveryChannelStopsOnCtrlCAndASecondRunEndsTheWaitsTheFirstLef
     ASSERT_TRUE(demo.Started()) << demo.Output();
     // The lobby call and whatever the first simulator left waiting.
     EXPECT_THAT(demo.Output(), HasSubstr("an earlier demo run left waits open; ending them (slamonctl end-waits):\n"));
-    EXPECT_THAT(demo.Output(),
-                ContainsRegex("\n[1-9][0-9]* waits? begun before [-0-9T:]+Z ended at [-0-9T:.]+Z, counted as given_up\n"));
+    EXPECT_THAT(demo.Output(), ContainsRegex("\n[1-9][0-9]* waits? begun before [-0-9T:]+Z ended at "
+                                             "[-0-9T:.]+Z, counted as given_up\n"));
     const testing::Samples m = demo.Scrape();
     EXPECT_EQ(Sample(m, kLobbyWaiting), 0);
     EXPECT_EQ(Sample(m, kLobbyGivenUp), 1);
