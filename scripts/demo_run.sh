@@ -24,7 +24,11 @@ trap 'exit 0' INT TERM
 
 "$build/daemon/slamond" --ports-file "$tmp/ports.json" "$@" &
 daemon=$!
-for _ in $(seq 100); do [ -s "$tmp/ports.json" ] && break; sleep 0.1; done
+for _ in $(seq 300); do
+  [ -s "$tmp/ports.json" ] && break
+  kill -0 "$daemon" 2>/dev/null || break  # it exited: its log above says why
+  sleep 0.1
+done
 [ -s "$tmp/ports.json" ] || { echo "slamond did not start" >&2; exit 1; }
 grpc=$(sed -E 's/.*"grpc": "([^"]+)".*/\1/' "$tmp/ports.json")
 metrics=$(sed -E 's/.*"metrics": "([^"]+)".*/\1/' "$tmp/ports.json")
