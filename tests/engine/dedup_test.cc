@@ -1,5 +1,6 @@
 #include "daemon/engine/dedup.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace slamon::engine {
@@ -14,6 +15,23 @@ TEST(DedupIndexTest, RemembersForTheWindowThenForgets) {
   index.Expire(t0 + absl::Minutes(10));
   EXPECT_EQ(index.size(), 0u);
   EXPECT_TRUE(index.Insert("pbx", "e1", t0 + absl::Minutes(10)));
+}
+
+// More entries expire at once than Expire reads ahead (it asks for the
+// slots of later entries while it erases): exactly those past the window go.
+TEST(DedupIndexTest, ExpiresExactlyTheEntriesPastTheWindowAmongMany) {
+  DedupIndex index(absl::Minutes(10), 1000);
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(index.Insert("pbx", absl::StrCat("e", i), t0 + absl::Seconds(i)));
+  }
+  index.Expire(t0 + absl::Minutes(10) + absl::Seconds(49));  // e0 .. e49 are 10 minutes old or more
+  EXPECT_EQ(index.size(), 50u);
+  EXPECT_FALSE(index.Insert("pbx", "e50", t0 + absl::Minutes(11)));
+  EXPECT_FALSE(index.Insert("pbx", "e99", t0 + absl::Minutes(11)));
+  EXPECT_TRUE(index.Insert("pbx", "e49", t0 + absl::Minutes(11)));
+  EXPECT_TRUE(index.Insert("pbx", "e0", t0 + absl::Minutes(11)));
+  EXPECT_EQ(index.size(), 52u);
 }
 
 TEST(DedupIndexTest, BoundedByEntriesOldestFirst) {
