@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #if __has_include(<valgrind/callgrind.h>)
@@ -15,9 +16,11 @@
 #define CALLGRIND_DUMP_STATS_AT(name)
 #endif
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "bench/heap_in_use.h"
 #include "benchmark/benchmark.h"
+#include "common/check.h"
 #include "daemon/engine/dedup.h"
 #include "daemon/engine/engine.h"
 #include "daemon/export/exposition.h"
@@ -55,10 +58,49 @@ Event Make(EventKind kind, uint64_t contact, absl::Time at, int key) {
   return e;
 }
 
-// Steady state: every contact arrives, waits while `open_contacts` others
-// arrive, then is answered and wrapped up, across `keys` queues. Each batch is
-// built just before it is applied (outside the timing), as ingest converts a
-// batch just before applying it.
+// The steady state's events: every contact arrives, waits while
+// `open_contacts` others arrive, then is answered and wrapped up, across
+// `keys` queues, 10 ms of event time apart.
+class SteadyStream {
+ public:
+  SteadyStream(int keys, uint64_t open_contacts) : keys_(keys), open_contacts_(open_contacts) {}
+
+  // The next batch of up to `batch_size` events; returns the daemon time
+  // (the last event's: the daemon clock follows the events).
+  absl::Time Fill(size_t batch_size) {
+    batch_.clear();
+    while (batch_.size() + 3 <= batch_size) {
+      const absl::Time t = kT0 + absl::Milliseconds(10) * static_cast<double>(contact_);
+      batch_.push_back(Make(EventKind::kArrived, contact_, t, static_cast<int>(contact_ % keys_)));
+      if (contact_ >= open_contacts_) {
+        const uint64_t old = contact_ - open_contacts_;
+        batch_.push_back(Make(EventKind::kAnswered, old, t, 0));
+        batch_.push_back(Make(EventKind::kWrapupEnded, old, t + absl::Seconds(1), 0));
+      }
+      ++contact_;
+    }
+    views_ = ViewsOf(batch_);
+    return batch_.back().occurred_at;
+  }
+  // Views of the batch, as ingest's point into a wire batch.
+  const std::vector<EventView>& views() const { return views_; }
+  size_t size() const { return batch_.size(); }
+  // True until every queue has answered contacts (histograms and window
+  // buckets allocated), as in a daemon that has run for a while; otherwise a
+  // timed loop pays first-use costs at 10k keys.
+  bool warming_up() const { return contact_ < open_contacts_ + 8 * static_cast<uint64_t>(keys_); }
+
+ private:
+  int keys_;
+  uint64_t open_contacts_;
+  uint64_t contact_ = 0;
+  std::vector<Event> batch_;
+  std::vector<EventView> views_;
+};
+
+// The engine in the steady state. Each batch is built just before it is
+// applied (outside the timing), as ingest converts a batch just before
+// applying it.
 void BM_EngineSteadyState(benchmark::State& state) {
   const int keys = static_cast<int>(state.range(2));
   const uint64_t open_contacts = static_cast<uint64_t>(state.range(3));
@@ -67,50 +109,30 @@ void BM_EngineSteadyState(benchmark::State& state) {
   options.shards = static_cast<int>(state.range(1));
   Engine engine(options, Policies());
   const size_t batch_size = static_cast<size_t>(state.range(0));
-  uint64_t contact = 0;
-  std::vector<Event> batch;
-  std::vector<EventView> views;  // of `batch`, as ingest's point into a wire batch
-  auto fill = [&] {
-    batch.clear();
-    while (batch.size() + 3 <= batch_size) {
-      const absl::Time t = kT0 + absl::Milliseconds(10) * static_cast<double>(contact);
-      batch.push_back(Make(EventKind::kArrived, contact, t, static_cast<int>(contact % keys)));
-      if (contact >= open_contacts) {
-        const uint64_t old = contact - open_contacts;
-        batch.push_back(Make(EventKind::kAnswered, old, t, 0));
-        batch.push_back(Make(EventKind::kWrapupEnded, old, t + absl::Seconds(1), 0));
-      }
-      ++contact;
-    }
-    views = ViewsOf(batch);
-    return batch.back().occurred_at;  // the daemon clock follows the events
-  };
+  SteadyStream stream(keys, open_contacts);
   std::vector<ItemResult> results;
   uint64_t batches = 0;
-  // Warm up to the steady state: every queue has answered contacts in every
-  // shard (histograms and window buckets allocated), as in a daemon that has
-  // run for a while; otherwise the timed loop pays first-use costs at 10k keys.
-  while (contact < open_contacts + 8 * static_cast<uint64_t>(keys)) {
-    const absl::Time now = fill();
-    results.resize(batch.size());
-    engine.Apply(views, {}, now, results);
+  while (stream.warming_up()) {
+    const absl::Time now = stream.Fill(batch_size);
+    results.resize(stream.size());
+    engine.Apply(stream.views(), {}, now, results);
     if (++batches % 100 == 0) engine.Tick(now);
   }
   uint64_t processed = 0;
   absl::Time now;
   for (auto _ : state) {
     state.PauseTiming();
-    now = fill();
-    results.resize(batch.size());
+    now = stream.Fill(batch_size);
+    results.resize(stream.size());
     state.ResumeTiming();
     CALLGRIND_TOGGLE_COLLECT;  // on: the engine's work only, not building batches
-    engine.Apply(views, {}, now, results);
+    engine.Apply(stream.views(), {}, now, results);
     if (++batches % 100 == 0) {  // a 250 ms tick at ~40k events/s
       std::vector<ItemAlert> alerts;  // taken as the daemon does, each tick
       engine.Tick(now, &alerts);
     }
     CALLGRIND_TOGGLE_COLLECT;
-    processed += batch.size();
+    processed += stream.size();
   }
   // One dump per run of the loop (it also zeroes the counts); the last is
   // the run reported.
@@ -130,6 +152,85 @@ BENCHMARK(BM_EngineSteadyState)
     ->Args({99, 8, 100, 10'000})
     ->MinTime(2)
     ->Unit(benchmark::kMicrosecond);
+
+// A floor under the engine's figure: the least any engine that keeps the
+// contract must do per event of the same stream. It remembers each (source,
+// event_id) for an hour of event time (the engine's DedupIndex and
+// fingerprints: a retry counts once), finds, adds or drops the event's
+// contact, and counts it in its queue, with each batch's memory asked for
+// before it is applied. No validation, windows, histograms, policies or item
+// deadlines: hashing and memory, which no design avoids, are what is left.
+void BM_EngineFloor(benchmark::State& state) {
+  struct Counts {
+    uint64_t arrived = 0;
+    uint64_t answered = 0;
+    uint64_t handled = 0;
+    Nanos wait = 0;
+  };
+  struct OpenContact {
+    uint32_t queue;
+    Nanos arrived_at;
+  };
+  const size_t batch_size = static_cast<size_t>(state.range(0));
+  SteadyStream stream(static_cast<int>(state.range(1)), static_cast<uint64_t>(state.range(2)));
+  DedupIndex dedup(EngineOptions().dedup_window, EngineOptions().dedup_max_entries);
+  absl::flat_hash_map<uint64_t, OpenContact> contacts;  // by the contact's 64-bit fingerprint
+  absl::flat_hash_map<std::string, uint32_t> queue_index;
+  std::vector<Counts> queues;
+  std::vector<std::pair<Fingerprint, Fingerprint>> keys;
+  const auto apply = [&](absl::Time now) {
+    const std::vector<EventView>& events = stream.views();
+    keys.resize(events.size());
+    for (size_t i = 0; i < events.size(); ++i) {
+      keys[i] = FingerprintsOf(events[i].source, events[i].event_id, events[i].contact_id);
+      dedup.Prefetch(keys[i].first);
+      contacts.prefetch(keys[i].second.lo);
+    }
+    const Nanos now_nanos = ToNanos(now);
+    for (size_t i = 0; i < events.size(); ++i) {
+      const EventView& e = events[i];
+      if (!dedup.Insert(keys[i].first, now_nanos)) continue;
+      const Nanos at = ToNanos(e.occurred_at);
+      if (e.kind == EventKind::kArrived) {
+        const auto [q, added] = queue_index.try_emplace(e.queue, static_cast<uint32_t>(queues.size()));
+        if (added) queues.emplace_back();
+        queues[q->second].arrived += 1;
+        contacts.try_emplace(keys[i].second.lo, OpenContact{q->second, at});
+        continue;
+      }
+      const auto it = contacts.find(keys[i].second.lo);
+      if (it == contacts.end()) continue;
+      Counts& counts = queues[it->second.queue];
+      if (e.kind == EventKind::kAnswered) {
+        counts.answered += 1;
+        counts.wait += at - it->second.arrived_at;
+      } else {
+        counts.handled += 1;
+        contacts.erase(it);
+      }
+    }
+  };
+  uint64_t batches = 0;
+  while (stream.warming_up()) {
+    const absl::Time now = stream.Fill(batch_size);
+    apply(now);
+    if (++batches % 100 == 0) dedup.Expire(now);
+  }
+  uint64_t processed = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const absl::Time now = stream.Fill(batch_size);
+    state.ResumeTiming();
+    apply(now);
+    if (++batches % 100 == 0) dedup.Expire(now);
+    processed += stream.size();
+  }
+  SLAMON_CHECK(contacts.size() == static_cast<size_t>(state.range(2)));  // the same steady state
+  state.counters["ns_per_event"] = benchmark::Counter(static_cast<double>(processed),
+                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+// batch size, queue keys, open contacts
+BENCHMARK(BM_EngineFloor)->Args({99, 10'000, 100'000})->MinTime(2)->Unit(benchmark::kMicrosecond);
 
 // Memory per remembered event id: `entries` distinct ids in one index, heap
 // in use before and after.
