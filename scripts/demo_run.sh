@@ -5,10 +5,10 @@
 # Usage: scripts/demo_run.sh BUILD_DIR [SLAMOND_FLAG ...]
 # (scripts/demo.sh builds, then runs this; the test passes port-0 listen flags)
 set -euo pipefail
-if [ $# -lt 1 ] || [ "$1" = --help ]; then
-  echo "usage: $0 BUILD_DIR [SLAMOND_FLAG ...]   (the demo, from a build of slamond, slamon-simulator and slamonctl)" >&2
-  exit 2
-fi
+usage="usage: $0 BUILD_DIR [SLAMOND_FLAG ...]
+runs the demo from a build of slamond, slamon-simulator and slamonctl"
+[ "${1:-}" = --help ] && { echo "$usage"; exit 0; }
+[ $# -ge 1 ] || { echo "$usage" >&2; exit 2; }
 build=${1%/}
 shift
 tmp=$(mktemp -d)

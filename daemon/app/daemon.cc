@@ -206,8 +206,9 @@ void Daemon::State::EndWaits(const engine::WaitSelection& selection, const std::
   const auto log_line = [&selection, ended] {
     spdlog::warn("operator ended {} {} (slamonctl end-waits) begun before {} in queues {}, channels {}, "
                  "contacts {}: counted as given_up",
-                 ended->waits.size(), ended->waits.size() == 1 ? "wait" : "waits", FormatRfc3339(selection.started_before), AnyOr(selection.queues),
-                 AnyOr(selection.channels), AnyOr(selection.contact_ids));
+                 ended->waits.size(), ended->waits.size() == 1 ? "wait" : "waits",
+                 FormatRfc3339(selection.started_before), AnyOr(selection.queues), AnyOr(selection.channels),
+                 AnyOr(selection.contact_ids));
   };
   if (journal == nullptr) {
     ended->at = absl::Now();
