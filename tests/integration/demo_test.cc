@@ -57,7 +57,7 @@ class DemoRun {
                   absl::StrCat("cd '", dir, "' && exec bash '", testing::SourcePath("scripts/demo_run.sh"), "' '",
                                testing::BinaryPath(""), "' --grpc-listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0")},
                  log) {}
-  ~DemoRun() { kill(-process_.pid(), SIGKILL); }  // whatever a failed test left of the group
+  ~DemoRun() { SignalGroup(SIGKILL); }  // whatever a failed test left of the group
 
   // Waits for the banner; false if it did not come within 60 s.
   bool Started() {
@@ -71,16 +71,20 @@ class DemoRun {
   }
   // Ctrl-C; the script's exit code, nullopt if it did not end within 60 s.
   std::optional<int> Interrupt() {
-    kill(-process_.pid(), SIGINT);
+    SignalGroup(SIGINT);
     return process_.Wait(60);
   }
   // True once no process of the demo's group is left.
-  bool GroupGone() const { return kill(-process_.pid(), 0) != 0 && errno == ESRCH; }
+  bool GroupGone() const { return SignalGroup(0) != 0 && errno == ESRCH; }
   std::string Output() const { return testing::ReadFile(log_); }
   testing::Samples Scrape() const { return ParseMetrics(testing::HttpGet(metrics_, "/metrics")); }
   const std::string& grpc() const { return grpc_; }
 
  private:
+  // The script leads its group (setsid). Never kill(-1): with no process
+  // started, that would signal every process we may.
+  int SignalGroup(int signal) const { return process_.pid() > 0 ? kill(-process_.pid(), signal) : -1; }
+
   std::string log_;
   testing::Process process_;
   std::string metrics_;
